@@ -1,0 +1,113 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { authPlugin } from './platform/auth.ts';
+import type { Clock } from './platform/clock.ts';
+import { createSecretBox } from './platform/crypto.ts';
+import type { Db } from './platform/db.ts';
+import { registerErrorHandler } from './platform/errors.ts';
+import type { Metrics } from './platform/metrics.ts';
+import { safeEqual } from './platform/crypto.ts';
+import { auditRoutes, createAuditService } from './modules/audit/index.ts';
+import { createCatalog } from './modules/catalog/index.ts';
+import { changeRoutes, createChangeService } from './modules/changes/index.ts';
+import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
+import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
+import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
+
+/** What buildApp needs: everything with a side effect comes in from outside. */
+export interface AppDeps {
+  db: Db;
+  clock: Clock;
+  secretKey: Buffer;
+  metrics: Metrics;
+  logger?: boolean | object;
+  metricsToken?: string;
+  secureCookies?: boolean;
+  emailEnabled?: boolean;
+  baseUrl?: string;
+  bodyLimitBytes?: number;
+  identity?: Partial<IdentitySettings>;
+}
+
+/**
+ * Builds the Ethos HTTP application without listening: the table of contents of the server.
+ * Tests call `app.inject()`; main.ts listens.
+ */
+export async function buildApp(deps: AppDeps) {
+  const { db, clock, metrics } = deps;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: deps.bodyLimitBytes ?? 16 * 1024 * 1024,
+    trustProxy: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+  metrics.instrument(app);
+
+  // services, wired with explicit dependencies
+  const kinds = new KindRegistry();
+  const box = createSecretBox(deps.secretKey);
+  const audit = createAuditService({ db: db.kysely, clock });
+  const resources = createResourceService({ db, clock, kinds, box, audit });
+  // identity and catalog need each other (memberships; users named in teams): late-bound
+  let catalogRef: ReturnType<typeof createCatalog> | undefined;
+  const identity = createIdentityService({
+    db: db.kysely,
+    clock,
+    audit,
+    memberships: (userKey) => catalogRef!.membershipsOf(userKey),
+    teamName: (teamKey) => catalogRef!.teamName(teamKey),
+    settings: deps.identity,
+  });
+  const catalog = createCatalog({ db, kinds, resources, missingUsers: (names) => identity.missingUsers(names) });
+  catalogRef = catalog;
+  const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u) => identity.emailsOf(u), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
+  const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t) => catalog.membersOf(t) });
+
+  await app.register(cookie);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Ethos API', version: '1', description: 'Owned, versioned resources; change requests; auth.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'ethos_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(authPlugin, { authenticator: identity });
+
+  // public endpoints
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await db.kysely.selectFrom('users').select('name_key').limit(1).execute();
+      return { status: 'ready' };
+    } catch {
+      return reply.status(503).header('retry-after', '5').send({ status: 'database unavailable' });
+    }
+  });
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (deps.metricsToken) {
+      const sent = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if (!safeEqual(sent, deps.metricsToken)) return reply.status(401).send({ error: { code: 'AUTH_REQUIRED', message: 'send the metrics token as a bearer token' } });
+    }
+    metrics.workerLag.set({ worker: 'email' }, await inbox.emailLagSeconds());
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  // modules
+  await app.register(identityRoutes, { identity, secureCookies: !!deps.secureCookies, sessionAbsoluteHours: deps.identity?.sessionAbsoluteHours ?? 7 * 24 });
+  await app.register(resourceRoutes, { resources, kinds });
+  await app.register(changeRoutes, { changes });
+  await app.register(inboxRoutes, { inbox });
+  await app.register(auditRoutes, { audit });
+
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds } });
+}
+
+/** The built application with its services (for main.ts, workers and tests). */
+export type EthosApp = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,54 @@
+import { buildApp } from './app.ts';
+import { systemClock } from './platform/clock.ts';
+import { loadSecretKey } from './platform/crypto.ts';
+import { openDatabase } from './platform/db.ts';
+import { createMetrics } from './platform/metrics.ts';
+import { migrateToLatest } from './platform/migrations/index.ts';
+import { readSettings, type Settings } from './settings.ts';
+import { smtpTransport } from './modules/inbox/index.ts';
+
+/** Fields pino must never print. */
+const REDACT = ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]', '*.password', '*.token'];
+
+/** Opens the database, migrates, builds the app, listens, and starts the workers. */
+export async function startServer(settings: Settings = readSettings()) {
+  const metrics = createMetrics();
+  const db = openDatabase(settings.databaseUrl, metrics.observeQuery);
+  await migrateToLatest(db);
+  const app = await buildApp({
+    db,
+    clock: systemClock,
+    secretKey: loadSecretKey(settings.secretKey, settings.dataDir),
+    metrics,
+    logger: { level: settings.logLevel, redact: REDACT },
+    metricsToken: settings.metricsToken,
+    secureCookies: settings.secureCookies,
+    emailEnabled: !!settings.smtpUrl,
+    baseUrl: settings.baseUrl,
+    bodyLimitBytes: settings.bodyLimitBytes,
+    identity: { sessionIdleMinutes: settings.sessionIdleMinutes, sessionAbsoluteHours: settings.sessionAbsoluteHours },
+  });
+  const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
+  if (boot.created && boot.password) {
+    // printed once on the console on purpose, never through the structured log
+    process.stdout.write(
+      `\n  Ethos created the user "admin" with the one-time password:\n\n      ${boot.password}\n\n  Sign in and choose a new password; this one is not shown again.\n\n`,
+    );
+  }
+  const timers: NodeJS.Timeout[] = [];
+  if (settings.smtpUrl) {
+    const send = smtpTransport(settings.smtpUrl, settings.smtpFrom);
+    timers.push(
+      setInterval(() => {
+        app.services.inbox.deliverEmails(send).catch((err) => app.log.error({ err }, 'email delivery failed'));
+      }, 5000),
+    );
+  }
+  await app.listen({ port: settings.port, host: settings.host });
+  const stop = async () => {
+    for (const t of timers) clearInterval(t);
+    await app.close();
+    await db.close();
+  };
+  return { app, db, stop };
+}

@@ -1,0 +1,27 @@
+import type { Db } from '../../platform/db.ts';
+import type { KindRegistry } from '../resources/kinds.ts';
+import type { ResourceService } from '../resources/resources.service.ts';
+import { createMembershipQueries, serviceKind, teamKind } from './catalog.kinds.ts';
+
+/**
+ * The catalog: Team and Service kinds, and team memberships. Other modules ask it who belongs
+ * to which team.
+ */
+export function createCatalog(deps: { db: Db; kinds: KindRegistry; resources: ResourceService; missingUsers(names: string[]): Promise<string[]> }) {
+  deps.kinds.register(teamKind({ missingUsers: deps.missingUsers }));
+  deps.kinds.register(serviceKind);
+  const q = createMembershipQueries(deps.db.kysely);
+  return {
+    membershipsOf: q.membershipsOf,
+    /** User keys and roles of a team's members. */
+    membersOf: q.membersOf,
+    /** A team's display name from its key; null when no such live team. */
+    async teamName(teamKey: string): Promise<string | null> {
+      const team = await deps.resources.loadStored(deps.db.kysely, 'Team', teamKey);
+      return team && !team.deleted ? team.document.metadata.name : null;
+    },
+  };
+}
+
+/** The catalog's public face. */
+export type Catalog = ReturnType<typeof createCatalog>;

@@ -1,0 +1,34 @@
+import { createTwoFilesPatch } from 'diff';
+import { stringify } from 'yaml';
+import type { ResourceDocument } from '../../../shared/resource.schema.ts';
+
+/** Canonical YAML of a document: the form diffs are computed on. */
+export function toYaml(doc: ResourceDocument | null): string {
+  if (!doc) return '';
+  const metadata: Record<string, unknown> = { name: doc.metadata.name, owner: doc.metadata.owner };
+  if (doc.metadata.title !== undefined) metadata.title = doc.metadata.title;
+  if (doc.metadata.description !== undefined) metadata.description = doc.metadata.description;
+  if (Object.keys(doc.metadata.labels ?? {}).length) metadata.labels = sortKeys(doc.metadata.labels);
+  return stringify({ apiVersion: doc.apiVersion, kind: doc.kind, metadata, spec: sortKeys(doc.spec) }, { lineWidth: 0 });
+}
+
+function sortKeys(v: any): any {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  }
+  return v;
+}
+
+/** Stable JSON of a value with sorted keys: equality of documents. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(sortKeys(v));
+}
+
+/** Unified diff between two documents; empty when they are equal. */
+export function diffDocuments(label: string, from: ResourceDocument | null, to: ResourceDocument | null, fromLabel = 'current', toLabel = 'proposed'): string {
+  const a = toYaml(from);
+  const b = toYaml(to);
+  if (a === b) return '';
+  return createTwoFilesPatch(`${label} (${fromLabel})`, `${label} (${toLabel})`, a, b, undefined, undefined, { context: 3 });
+}

@@ -1,0 +1,191 @@
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Generated, type LogEvent } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
+import pg from 'pg';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** Tables of the core modules. Each module owns its own tables; see the modules' services. */
+export interface Database {
+  users: {
+    name_key: string;
+    name: string;
+    display_name: string | null;
+    email: string | null;
+    password_hash: string | null;
+    is_admin: number;
+    disabled: number;
+    must_change_password: number;
+    created_at: string;
+    updated_at: string;
+  };
+  sessions: {
+    id_hash: string;
+    user_key: string;
+    csrf_token: string;
+    created_at: string;
+    last_seen_at: string;
+    expires_at: string;
+    ip: string | null;
+  };
+  tokens: {
+    id: string;
+    token_hash: string;
+    name: string;
+    type: string;
+    user_key: string | null;
+    team_key: string | null;
+    scopes: string;
+    created_by: string;
+    created_at: string;
+    expires_at: string | null;
+    revoked_at: string | null;
+    last_used_at: string | null;
+  };
+  login_attempts: { id: Generated<number>; username_key: string; ip: string | null; at: string; ok: number };
+  resources: {
+    id: Generated<number>;
+    kind: string;
+    name_key: string;
+    name: string;
+    owner_key: string;
+    owner: string;
+    title: string | null;
+    description: string | null;
+    labels: string;
+    spec: string;
+    search_text: string;
+    revision: number;
+    deleted: number;
+    created_at: string;
+    updated_at: string;
+  };
+  resource_labels: { resource_id: number; kind: string; key: string; value: string };
+  revisions: {
+    resource_id: number;
+    revision: number;
+    document: string | null;
+    deleted: number;
+    author: string;
+    message: string;
+    source: string;
+    change_request_id: number | null;
+    secrets_changed: string;
+    created_at: string;
+  };
+  team_members: { team_key: string; user_key: string; role: string };
+  change_requests: {
+    id: Generated<number>;
+    kind: string;
+    name: string;
+    name_key: string;
+    owner_key: string;
+    owner: string;
+    operation: string;
+    base_revision: number;
+    document: string | null;
+    message: string;
+    author: string;
+    state: string;
+    version: number;
+    created_at: string;
+    updated_at: string;
+    merged_by: string | null;
+    merged_revision: number | null;
+  };
+  change_request_reviews: {
+    id: Generated<number>;
+    change_request_id: number;
+    author: string;
+    verdict: string;
+    body: string;
+    version: number;
+    created_at: string;
+  };
+  inbox: {
+    id: Generated<number>;
+    user_key: string;
+    type: string;
+    change_request_id: number | null;
+    summary: string;
+    created_at: string;
+    read_at: string | null;
+  };
+  email_outbox: {
+    id: Generated<number>;
+    recipient: string;
+    subject: string;
+    body: string;
+    created_at: string;
+    attempts: number;
+    next_attempt_at: string;
+    sent_at: string | null;
+    last_error: string | null;
+  };
+  audit_log: {
+    id: Generated<number>;
+    at: string;
+    actor: string;
+    action: string;
+    target_kind: string | null;
+    target_name: string | null;
+    ip: string | null;
+    details: string;
+  };
+}
+
+/** The store Ethos runs on. */
+export type DbKind = 'sqlite' | 'postgres';
+
+/** A database handle plus the few facts that differ between SQLite and PostgreSQL. */
+export interface Db {
+  kysely: Kysely<Database>;
+  kind: DbKind;
+  close(): Promise<void>;
+}
+
+/** Called with each query's duration, for /metrics. */
+export type QueryObserver = (seconds: number, failed: boolean) => void;
+
+/**
+ * Opens the database named by `url`: `postgres://…` for PostgreSQL, else a SQLite file path
+ * (or `:memory:`).
+ */
+export function openDatabase(url: string, observe?: QueryObserver): Db {
+  const log = observe
+    ? (e: LogEvent) => observe(e.queryDurationMillis / 1000, e.level === 'error')
+    : undefined;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const pool = new pg.Pool({ connectionString: url, max: 20 });
+    pool.on('error', () => {
+      // an idle client lost its connection; the pool replaces it on next use
+    });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log });
+    return { kysely, kind: 'postgres', close: () => kysely.destroy() };
+  }
+  if (url !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true });
+  const sqlite = new BetterSqlite3(url);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), log });
+  return { kysely, kind: 'sqlite', close: () => kysely.destroy() };
+}
+
+/** True when a Kysely handle talks to PostgreSQL: for migrations, which see only `Kysely<any>`. */
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter.constructor.name === 'PostgresAdapter';
+}
+
+/** True when `err` is a unique-constraint violation on either database. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** Escapes `%`, `_` and `\` for a LIKE pattern used with `escape '\'`. */
+export function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+export { sql };

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import client from 'prom-client';
+
+/** Ethos's own Prometheus metrics: requests per route, database timings, worker lag. */
+export function createMetrics() {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry, prefix: 'ethos_process_' });
+  const httpDuration = new client.Histogram({
+    name: 'ethos_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+  const dbDuration = new client.Histogram({
+    name: 'ethos_db_query_duration_seconds',
+    help: 'Database query latency',
+    labelNames: ['outcome'],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [registry],
+  });
+  const workerLag = new client.Gauge({
+    name: 'ethos_worker_lag_seconds',
+    help: 'Age of the oldest item a background worker has not yet processed',
+    labelNames: ['worker'],
+    registers: [registry],
+  });
+  return {
+    registry,
+    workerLag,
+    observeQuery(seconds: number, failed: boolean) {
+      dbDuration.observe({ outcome: failed ? 'error' : 'ok' }, seconds);
+    },
+    /** Times every request by its route pattern (not its URL, to keep cardinality bounded). */
+    instrument(app: FastifyInstance) {
+      app.addHook('onResponse', async (req, reply) => {
+        const route = req.routeOptions.url ?? 'unmatched';
+        httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+      });
+    },
+  };
+}
+
+/** The metrics object's public face. */
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,26 @@
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
+import type { Db } from '../db.ts';
+import * as core from './202611262130_core.ts';
+
+/** Every migration, in order. A shipped migration is never edited: add a new file. */
+const MIGRATIONS: Record<string, Migration> = {
+  '202611262130_core': core,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
+
+/** Brings the schema up to date; safe to run on every start and from several replicas. */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  if (db.kind === 'postgres') {
+    // Trigram search needs pg_trgm; without the privilege to create it, search falls back to a scan.
+    try {
+      await sql`create extension if not exists pg_trgm`.execute(db.kysely);
+    } catch {
+      // not fatal
+    }
+  }
+  const migrator = new Migrator({ db: db.kysely, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,51 @@
+import path from 'node:path';
+
+/** Everything Ethos reads from its environment. */
+export interface Settings {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** `postgres://…`, or a SQLite file path. */
+  databaseUrl: string;
+  adminPassword: string | undefined;
+  secretKey: string | undefined;
+  smtpUrl: string | undefined;
+  smtpFrom: string;
+  metricsToken: string | undefined;
+  baseUrl: string;
+  secureCookies: boolean;
+  sessionIdleMinutes: number;
+  sessionAbsoluteHours: number;
+  bodyLimitBytes: number;
+  logLevel: string;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not "${value}"`);
+  return n;
+}
+
+/** Reads settings from `env` (defaults suit `npm start` on a laptop). */
+export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const dataDir = path.resolve(env.ETHOS_DATA_DIR ?? '.ethos');
+  const port = int(env.ETHOS_PORT, 4680, 'ETHOS_PORT');
+  return {
+    port,
+    host: env.ETHOS_HOST ?? '0.0.0.0',
+    dataDir,
+    databaseUrl: env.ETHOS_DATABASE_URL || path.join(dataDir, 'ethos.db'),
+    adminPassword: env.ETHOS_ADMIN_PASSWORD || undefined,
+    secretKey: env.ETHOS_SECRET_KEY || undefined,
+    smtpUrl: env.ETHOS_SMTP_URL || undefined,
+    smtpFrom: env.ETHOS_SMTP_FROM ?? 'Ethos <ethos@localhost>',
+    metricsToken: env.ETHOS_METRICS_TOKEN || undefined,
+    baseUrl: env.ETHOS_BASE_URL ?? `http://localhost:${port}`,
+    secureCookies: env.ETHOS_SECURE_COOKIES === 'true',
+    sessionIdleMinutes: int(env.ETHOS_SESSION_IDLE_MINUTES, 8 * 60, 'ETHOS_SESSION_IDLE_MINUTES'),
+    sessionAbsoluteHours: int(env.ETHOS_SESSION_ABSOLUTE_HOURS, 7 * 24, 'ETHOS_SESSION_ABSOLUTE_HOURS'),
+    bodyLimitBytes: int(env.ETHOS_BODY_LIMIT_BYTES, 16 * 1024 * 1024, 'ETHOS_BODY_LIMIT_BYTES'),
+    logLevel: env.ETHOS_LOG_LEVEL ?? 'info',
+  };
+}
