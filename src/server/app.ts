@@ -62,10 +62,10 @@ export async function buildApp(deps: AppDeps) {
     teamName: (teamKey) => catalogRef!.teamName(teamKey),
     settings: deps.identity,
   });
-  const catalog = createCatalog({ db, kinds, resources, missingUsers: (names) => identity.missingUsers(names) });
+  const catalog = createCatalog({ db, kinds, resources, missingUsers: (names, ex) => identity.missingUsers(names, ex) });
   catalogRef = catalog;
-  const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u) => identity.emailsOf(u), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
-  const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t) => catalog.membersOf(t) });
+  const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u, ex) => identity.emailsOf(u, ex), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
+  const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex) });
 
   await app.register(cookie);
   await app.register(swagger, {

@@ -17,7 +17,7 @@ function membershipKey(members: TeamSpec['members']): string {
 }
 
 /** The Team kind: owns itself; members write its resources, maintainers manage it. */
-export function teamKind(deps: { missingUsers(names: string[]): Promise<string[]> }): KindDefinition {
+export function teamKind(deps: { missingUsers(names: string[], ex?: Kysely<Database>): Promise<string[]> }): KindDefinition {
   return {
     kind: 'Team',
     spec: teamSpecSchema,
@@ -53,7 +53,7 @@ export function teamKind(deps: { missingUsers(names: string[]): Promise<string[]
         const users = membersOf(next.spec).map((m) => m.user);
         const dup = users.find((u, i) => users.findIndex((x) => key(x) === key(u)) !== i);
         if (dup) throw new AppError('RESOURCE_INVALID', `user "${dup}" is listed twice in spec.members`);
-        const missing = await deps.missingUsers(users);
+        const missing = await deps.missingUsers(users, ctx.trx);
         if (missing.length) throw new AppError('USER_UNKNOWN', `unknown users in spec.members: ${missing.join(', ')}`, { users: missing });
         return;
       }
@@ -84,8 +84,9 @@ export function createMembershipQueries(db: Kysely<Database>) {
       const rows = await db.selectFrom('team_members').select(['team_key', 'role']).where('user_key', '=', userKey).execute();
       return new Map(rows.map((r) => [r.team_key, r.role as 'maintainer' | 'member']));
     },
-    async membersOf(teamKey: string) {
-      return db.selectFrom('team_members').select(['user_key', 'role']).where('team_key', '=', teamKey).execute();
+    /** Pass the transaction when called inside one (SQLite has a single connection). */
+    async membersOf(teamKey: string, ex: Kysely<Database> = db) {
+      return ex.selectFrom('team_members').select(['user_key', 'role']).where('team_key', '=', teamKey).execute();
     },
   };
 }

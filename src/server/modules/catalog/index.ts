@@ -1,4 +1,5 @@
-import type { Db } from '../../platform/db.ts';
+import type { Kysely } from 'kysely';
+import type { Database, Db } from '../../platform/db.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { createMembershipQueries, serviceKind, teamKind } from './catalog.kinds.ts';
@@ -7,7 +8,7 @@ import { createMembershipQueries, serviceKind, teamKind } from './catalog.kinds.
  * The catalog: Team and Service kinds, and team memberships. Other modules ask it who belongs
  * to which team.
  */
-export function createCatalog(deps: { db: Db; kinds: KindRegistry; resources: ResourceService; missingUsers(names: string[]): Promise<string[]> }) {
+export function createCatalog(deps: { db: Db; kinds: KindRegistry; resources: ResourceService; missingUsers(names: string[], ex?: Kysely<Database>): Promise<string[]> }) {
   deps.kinds.register(teamKind({ missingUsers: deps.missingUsers }));
   deps.kinds.register(serviceKind);
   const q = createMembershipQueries(deps.db.kysely);

@@ -27,7 +27,7 @@ export function createChangeService(deps: {
   resources: ResourceService;
   audit: AuditService;
   inbox: InboxService;
-  membersOf(teamKey: string): Promise<{ user_key: string; role: string }[]>;
+  membersOf(teamKey: string, ex: Executor): Promise<{ user_key: string; role: string }[]>;
 }) {
   const { db, clock, resources, audit, inbox } = deps;
   const now = () => clock.now().toISOString();
@@ -54,7 +54,7 @@ export function createChangeService(deps: {
   /** Approvals that count: current version, by a member of the owning team who is not the author. */
   async function approvalState(ex: Executor, cr: CrRow) {
     const reviews = await reviewsOf(ex, Number(cr.id));
-    const owners = new Map((await deps.membersOf(cr.owner_key)).map((m) => [m.user_key, m.role]));
+    const owners = new Map((await deps.membersOf(cr.owner_key, ex)).map((m) => [m.user_key, m.role]));
     const latest = new Map<string, string>();
     for (const r of reviews) {
       if (r.version !== cr.version || r.verdict === 'comment' || !owners.has(key(r.author))) continue;
@@ -76,7 +76,7 @@ export function createChangeService(deps: {
     let conflict: ChangeRequestView['conflict'] = null;
     let baseDoc: ResourceDocument | null = liveDoc;
     if (stale || cr.state !== 'open') {
-      baseDoc = current && cr.base_revision > 0 ? ((await resources.storedRevision(current.id, cr.base_revision)) ?? null) : null;
+      baseDoc = current && cr.base_revision > 0 ? ((await resources.storedRevision(ex, current.id, cr.base_revision)) ?? null) : null;
     }
     if (stale) {
       conflict = {
@@ -114,8 +114,8 @@ export function createChangeService(deps: {
     };
   }
 
-  async function ownerMembers(teamKey: string, except: string): Promise<string[]> {
-    return (await deps.membersOf(teamKey)).map((m) => m.user_key).filter((u) => u !== key(except));
+  async function ownerMembers(ex: Executor, teamKey: string, except: string): Promise<string[]> {
+    return (await deps.membersOf(teamKey, ex)).map((m) => m.user_key).filter((u) => u !== key(except));
   }
 
   /** Opens a change request inside `trx`; returns its id, or an identical open one's. */
@@ -132,7 +132,7 @@ export function createChangeService(deps: {
       throw new AppError('CHANGE_REQUEST_INVALID', `baseRevision ${base} does not exist; ${target.kind}/${target.name} is at ${current?.revision ?? 0}`);
     }
     const owner = live ? live.document.metadata.owner : input.document!.metadata.owner;
-    if (!(await resources.teamExists(key(owner))) && !(input.document && resources.kindOf(target.kind).selfOwned)) {
+    if (!(await resources.teamExists(key(owner), trx)) && !(input.document && resources.kindOf(target.kind).selfOwned)) {
       throw new AppError('RESOURCE_OWNER_UNKNOWN', `team "${owner}" does not exist`, { owner });
     }
     const sealed = input.document ? await sealProposal(trx, input.document, live?.document ?? null) : null;
@@ -175,7 +175,7 @@ export function createChangeService(deps: {
     const id = Number(inserted.id);
     await audit.record(trx, { actor: actor.name, action: 'change_request.open', targetKind: target.kind, targetName: target.name, ip: actor.ip, details: { changeRequest: id, operation } });
     await inbox.notify(trx, {
-      userKeys: await ownerMembers(key(owner), actor.name),
+      userKeys: await ownerMembers(trx, key(owner), actor.name),
       type: 'change_request.opened',
       changeRequestId: id,
       summary: `${actor.name} proposes to ${operation} ${target.kind}/${target.name} (#${id})`,
@@ -268,7 +268,7 @@ export function createChangeService(deps: {
         }
         await trx.insertInto('change_request_reviews').values({ change_request_id: id, author: actor.name, verdict, body, version: cr.version, created_at: now() }).execute();
         await audit.record(trx, { actor: actor.name, action: `change_request.${verdict}`, targetKind: cr.kind, targetName: cr.name, ip: actor.ip, details: { changeRequest: id } });
-        const notify = [key(cr.author), ...(await ownerMembers(cr.owner_key, actor.name))].filter((u) => u !== key(actor.name));
+        const notify = [key(cr.author), ...(await ownerMembers(trx, cr.owner_key, actor.name))].filter((u) => u !== key(actor.name));
         await inbox.notify(trx, { userKeys: notify, type: `change_request.${verdict}`, changeRequestId: id, summary: `${actor.name} ${verdict === 'approve' ? 'approved' : verdict === 'request_changes' ? 'requested changes on' : 'commented on'} #${id} (${cr.kind}/${cr.name})`, body });
         return view(trx, await load(trx, id), true);
       });

@@ -246,17 +246,17 @@ export function createIdentityService(deps: {
     },
 
     /** Names from `names` that are not users. */
-    async missingUsers(names: string[]): Promise<string[]> {
+    async missingUsers(names: string[], ex: Kysely<Database> = db): Promise<string[]> {
       if (!names.length) return [];
-      const rows = await db.selectFrom('users').select('name_key').where('name_key', 'in', names.map(key)).execute();
+      const rows = await ex.selectFrom('users').select('name_key').where('name_key', 'in', names.map(key)).execute();
       const found = new Set(rows.map((r) => r.name_key));
       return names.filter((n) => !found.has(key(n)));
     },
 
     /** Email addresses of users, for notifications. */
-    async emailsOf(userKeys: string[]): Promise<string[]> {
+    async emailsOf(userKeys: string[], ex: Kysely<Database> = db): Promise<string[]> {
       if (!userKeys.length) return [];
-      const rows = await db.selectFrom('users').select('email').where('name_key', 'in', userKeys).where('disabled', '=', 0).execute();
+      const rows = await ex.selectFrom('users').select('email').where('name_key', 'in', userKeys).where('disabled', '=', 0).execute();
       return rows.map((r) => r.email).filter((e): e is string => !!e);
     },
 

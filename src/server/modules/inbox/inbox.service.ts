@@ -26,7 +26,7 @@ export function smtpTransport(url: string, from: string): MailTransport {
 }
 
 /** The inbox: notifications in the API, and a durable email outbox with retry. */
-export function createInboxService(deps: { db: Kysely<Database>; clock: Clock; emailsOf(userKeys: string[]): Promise<string[]>; emailEnabled: boolean; baseUrl: string }) {
+export function createInboxService(deps: { db: Kysely<Database>; clock: Clock; emailsOf(userKeys: string[], ex: Kysely<Database>): Promise<string[]>; emailEnabled: boolean; baseUrl: string }) {
   const { db, clock } = deps;
   return {
     /** Records notifications (and queues emails) in the caller's transaction. */
@@ -39,7 +39,7 @@ export function createInboxService(deps: { db: Kysely<Database>; clock: Clock; e
         .values(users.map((u) => ({ user_key: u, type: n.type, change_request_id: n.changeRequestId ?? null, summary: n.summary, created_at: now, read_at: null })))
         .execute();
       if (!deps.emailEnabled) return;
-      const emails = await deps.emailsOf(users);
+      const emails = await deps.emailsOf(users, trx);
       if (!emails.length) return;
       const link = n.changeRequestId ? `\n\n${deps.baseUrl}/change-requests/${n.changeRequestId}` : '';
       await trx

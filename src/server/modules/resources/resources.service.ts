@@ -216,12 +216,10 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
 
     let next = doc ? structuredClone(doc) : null;
     const ctx: WriteContext = { trx, actor, current: live, next, ownedBy: (k) => ownedBy(trx, k) };
-    if (!opts.authorized) await authorizeWrite(ctx, def);
-    if (next) {
-      if (!def.selfOwned && !(await teamExists(trx, key(next.metadata.owner)))) {
-        throw new AppError('RESOURCE_OWNER_UNKNOWN', `team "${next.metadata.owner}" does not exist; create it first or pick an existing owner`, { owner: next.metadata.owner });
-      }
+    if (next && !def.selfOwned && !(await teamExists(trx, key(next.metadata.owner)))) {
+      throw new AppError('RESOURCE_OWNER_UNKNOWN', `team "${next.metadata.owner}" does not exist; create it first or pick an existing owner`, { owner: next.metadata.owner });
     }
+    if (!opts.authorized) await authorizeWrite(ctx, def);
     await def.validate?.(ctx);
 
     let secretsChanged: string[] = [];
@@ -309,8 +307,8 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     return { outcome, revision, diff, view: next && after ? rowToView(after) : null };
   }
 
-  async function revisionDocument(resourceId: number, revision: number) {
-    return db.selectFrom('revisions').selectAll().where('resource_id', '=', resourceId).where('revision', '=', revision).executeTakeFirst();
+  async function revisionDocument(resourceId: number, revision: number, ex: Kysely<Database> = db) {
+    return ex.selectFrom('revisions').selectAll().where('resource_id', '=', resourceId).where('revision', '=', revision).executeTakeFirst();
   }
 
   function requireRead(actor: Actor, def: KindDefinition, doc: ResourceDocument): void {
@@ -332,7 +330,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     kindOf,
     parseDocument,
     publicDocument,
-    teamExists: (teamKey: string) => teamExists(db, teamKey),
+    teamExists: (teamKey: string, ex: Kysely<Database> = db) => teamExists(ex, teamKey),
     /** Resources owned by a team (at most `limit`). */
     ownedBy: (ownerKey: string, limit?: number) => ownedBy(db, ownerKey, limit),
     /** The stored (sealed) state of a resource, deleted or not; null when it never existed. */
@@ -340,8 +338,8 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       return stored(await loadRow(ex, kind, name, forUpdate));
     },
     /** The document of a given revision, sealed; null for a tombstone. */
-    async storedRevision(resourceId: number, revision: number): Promise<ResourceDocument | null | undefined> {
-      const r = await revisionDocument(resourceId, revision);
+    async storedRevision(ex: Kysely<Database>, resourceId: number, revision: number): Promise<ResourceDocument | null | undefined> {
+      const r = await revisionDocument(resourceId, revision, ex);
       if (!r) return undefined;
       return r.document ? (JSON.parse(r.document) as ResourceDocument) : null;
     },
