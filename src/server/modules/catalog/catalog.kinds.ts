@@ -70,6 +70,12 @@ export function teamKind(deps: { missingUsers(names: string[], ex?: Kysely<Datab
       if (members.length) {
         await ctx.trx.insertInto('team_members').values(members.map((m) => ({ team_key: teamKey, user_key: key(m.user), role: m.role }))).execute();
       }
+      // the writer's own membership changes now, so later documents of the same apply see it
+      if (ctx.actor.userKey) {
+        const mine = members.find((m) => key(m.user) === ctx.actor.userKey);
+        if (mine) ctx.actor.teams.set(teamKey, mine.role);
+        else ctx.actor.teams.delete(teamKey);
+      }
     },
   };
 }
