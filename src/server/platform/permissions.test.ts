@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../test-support.ts';
+
+type Principal = 'member' | 'maintainer' | 'otherTeam' | 'admin' | 'anonymous' | 'lacksScope' | 'disabled' | 'expired';
+type Call = { method: string; url: string; body?: unknown };
+interface Row {
+  path: string;
+  /** Prepares fresh state for one principal and returns the request to send. */
+  setup(n: number): Promise<Call>;
+  /** Expected status for the four principals with valid write credentials. */
+  expect: Record<'member' | 'maintainer' | 'otherTeam' | 'admin', number>;
+  /** Overrides for the principals without valid write credentials. */
+  others?: Partial<Record<Principal, number>>;
+}
+
+describe.each(databases)('permission matrix on %s', (dbKind) => {
+  let t: TestContext & { admin: string };
+  const tokens = {} as Record<Principal, string | undefined>;
+  let erin: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    t = await createTestContext(dbKind);
+    tokens.maintainer = await t.user('alice');
+    tokens.member = await t.user('bob');
+    tokens.otherTeam = await t.user('carol');
+    erin = await t.user('erin');
+    tokens.lacksScope = await t.user('rita', { scopes: ['read'] });
+    tokens.disabled = await t.user('dave');
+    tokens.admin = t.admin;
+    tokens.anonymous = undefined;
+    await t.req('PUT', '/api/v1/resources/Team/payments', { as: tokens.maintainer, body: teamDoc('payments', [{ user: 'bob' }, { user: 'dave' }, { user: 'rita' }]) });
+    await t.req('PUT', '/api/v1/resources/Team/search', { as: tokens.otherTeam, body: teamDoc('search') });
+    const exp = await t.req('POST', '/api/v1/tokens', { as: tokens.member, body: { name: 'short', scopes: ['read', 'write'], expiresAt: new Date(t.clock.now().getTime() + 3600_000).toISOString() } });
+    tokens.expired = exp.body.token;
+    await t.req('PATCH', '/api/v1/users/dave', { as: t.admin, body: { disabled: true } });
+    t.clock.advance(2 * 3600_000);
+  });
+  afterAll(() => t.close());
+
+  const svc = async (name: string) => {
+    await t.req('PUT', `/api/v1/resources/Service/${name}`, { as: tokens.maintainer, body: serviceDoc(name, 'payments') });
+  };
+  const openCr = async (name: string) => {
+    await svc(name);
+    const cr = await t.req('POST', '/api/v1/change-requests', { as: erin, body: { document: serviceDoc(name, 'payments', { tier: 'p' }) } });
+    return cr.body.id as number;
+  };
+
+  const rows: Row[] = [
+    { path: 'PUT update a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`u${i}`), { method: 'PUT', url: `/api/v1/resources/Service/u${i}`, body: serviceDoc(`u${i}`, 'payments', { tier: '2' }) }) },
+    { path: 'PUT create a service', expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'PUT', url: `/api/v1/resources/Service/c${i}`, body: serviceDoc(`c${i}`, 'payments') }) },
+    { path: 'DELETE a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`d${i}`), { method: 'DELETE', url: `/api/v1/resources/Service/d${i}` }) },
+    {
+      path: 'POST rollback',
+      expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 },
+      setup: async (i) => {
+        await svc(`r${i}`);
+        await t.req('PUT', `/api/v1/resources/Service/r${i}`, { as: tokens.maintainer, body: serviceDoc(`r${i}`, 'payments', { tier: 'x' }) });
+        return { method: 'POST', url: `/api/v1/resources/Service/r${i}/rollback`, body: { revision: 1 } };
+      },
+    },
+    {
+      path: 'PUT change team membership',
+      expect: { member: 403, maintainer: 200, otherTeam: 403, admin: 200 },
+      setup: async (i) => {
+        await t.req('PUT', `/api/v1/resources/Team/m${i}`, { as: tokens.maintainer, body: teamDoc(`m${i}`, [{ user: 'bob' }]) });
+        return { method: 'PUT', url: `/api/v1/resources/Team/m${i}`, body: teamDoc(`m${i}`, [{ user: 'alice', role: 'maintainer' }, { user: 'bob' }, { user: 'erin' }]) };
+      },
+    },
+    {
+      path: 'DELETE a team',
+      expect: { member: 403, maintainer: 200, otherTeam: 403, admin: 200 },
+      setup: async (i) => {
+        await t.req('PUT', `/api/v1/resources/Team/x${i}`, { as: tokens.maintainer, body: teamDoc(`x${i}`, [{ user: 'bob' }]) });
+        return { method: 'DELETE', url: `/api/v1/resources/Team/x${i}` };
+      },
+    },
+    {
+      path: 'POST hand a service to another team',
+      expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 200 },
+      setup: async (i) => (await svc(`h${i}`), { method: 'PUT', url: `/api/v1/resources/Service/h${i}`, body: serviceDoc(`h${i}`, 'search') }),
+    },
+    { path: 'POST open a change request', expect: { member: 201, maintainer: 201, otherTeam: 201, admin: 201 }, setup: async (i) => (await svc(`o${i}`), { method: 'POST', url: '/api/v1/change-requests', body: { document: serviceDoc(`o${i}`, 'payments', { tier: 'z' }) } }) },
+    { path: 'POST approve a change request', expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'POST', url: `/api/v1/change-requests/${await openCr(`a${i}`)}/reviews`, body: { verdict: 'approve' } }) },
+    {
+      path: 'POST merge a change request',
+      expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 },
+      setup: async (i) => {
+        const id = await openCr(`g${i}`);
+        await t.req('POST', `/api/v1/change-requests/${id}/reviews`, { as: tokens.maintainer, body: { verdict: 'approve' } });
+        return { method: 'POST', url: `/api/v1/change-requests/${id}/merge` };
+      },
+    },
+    { path: 'PATCH close a change request', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => ({ method: 'PATCH', url: `/api/v1/change-requests/${await openCr(`k${i}`)}`, body: { state: 'closed' } }) },
+    // apply answers 200 with a per-document outcome; a read-only token's documents come back "denied"
+    { path: 'POST apply', expect: { member: 200, maintainer: 200, otherTeam: 200, admin: 200 }, others: { lacksScope: 200 }, setup: async (i) => ({ method: 'POST', url: '/api/v1/apply', body: { documents: [serviceDoc(`ap${i}`, 'search')] } }) },
+    { path: 'POST create a team token', expect: { member: 403, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async () => ({ method: 'POST', url: '/api/v1/tokens', body: { name: 'ci', type: 'team', team: 'payments', scopes: ['write'] } }) },
+    { path: 'POST create an ingest token', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 201 }, setup: async () => ({ method: 'POST', url: '/api/v1/tokens', body: { name: 'collector', type: 'ingest', scopes: ['ingest'] } }) },
+    { path: 'POST create a personal token', expect: { member: 201, maintainer: 201, otherTeam: 201, admin: 201 }, setup: async () => ({ method: 'POST', url: '/api/v1/tokens', body: { name: 'mine', scopes: ['read'] } }) },
+    {
+      path: 'DELETE revoke a team token',
+      expect: { member: 404, maintainer: 204, otherTeam: 404, admin: 204 },
+      setup: async () => {
+        const tok = await t.req('POST', '/api/v1/tokens', { as: tokens.maintainer, body: { name: 'ci', type: 'team', team: 'payments', scopes: ['write'] } });
+        return { method: 'DELETE', url: `/api/v1/tokens/${tok.body.id}` };
+      },
+    },
+    { path: 'POST create a user', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'POST', url: '/api/v1/users', body: { name: `new${i}` } }) },
+    { path: 'PATCH disable a user', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 200 }, setup: async () => ({ method: 'PATCH', url: '/api/v1/users/erin', body: { displayName: 'Erin' } }) },
+  ];
+
+  const fixed: Record<'anonymous' | 'lacksScope' | 'disabled' | 'expired', number> = { anonymous: 401, lacksScope: 403, disabled: 401, expired: 401 };
+
+  for (const row of rows) {
+    it(`${row.path}: owners, maintainers and admins as the rules say; others refused`, async () => {
+      const seen: Record<string, number> = {};
+      const want: Record<string, number> = { ...row.expect, ...fixed, ...row.others };
+      for (const p of Object.keys(want) as Principal[]) {
+        const call = await row.setup(n++);
+        const res = await t.req(call.method, call.url, { as: tokens[p], body: call.body });
+        seen[p] = res.status;
+        if (row.path === 'POST apply' && p === 'lacksScope') expect(res.body.results[0].outcome).toBe('denied');
+        if (res.status >= 400) expect(res.body.error.code).toMatch(/^[A-Z_]+$/);
+      }
+      expect(seen).toEqual(want);
+    });
+  }
+
+  it('a service-account token of a team writes that team\'s resources only', async () => {
+    const tok = (await t.req('POST', '/api/v1/tokens', { as: tokens.maintainer, body: { name: 'deployer', type: 'team', team: 'payments', scopes: ['read', 'write'] } })).body.token;
+    expect((await t.req('PUT', '/api/v1/resources/Service/sa-ok', { as: tok, body: serviceDoc('sa-ok', 'payments') })).status).toBe(201);
+    expect((await t.req('PUT', '/api/v1/resources/Service/sa-no', { as: tok, body: serviceDoc('sa-no', 'search') })).status).toBe(403);
+    const rev = await t.req('GET', '/api/v1/resources/Service/sa-ok/revisions', { as: tok });
+    expect(rev.body.items[0].author).toBe('payments/deployer');
+  });
+});
