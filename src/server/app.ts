@@ -90,7 +90,7 @@ export async function buildApp(deps: AppDeps) {
     }
   });
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, config: { auth: false } }, async (req, reply) => {
     if (deps.metricsToken) {
       const sent = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
       if (!safeEqual(sent, deps.metricsToken)) return reply.status(401).send({ error: { code: 'AUTH_REQUIRED', message: 'send the metrics token as a bearer token' } });

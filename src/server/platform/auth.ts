@@ -52,6 +52,8 @@ export const authPlugin = fp<{ authenticator: Authenticator }>(async (app: Fasti
   });
 
   app.addHook('onRequest', async (req) => {
+    // routes with their own credential (the /metrics token) skip user authentication
+    if ((req.routeOptions.config as { auth?: boolean } | undefined)?.auth === false) return;
     const ip = req.ip ?? null;
     const header = req.headers.authorization;
     if (header !== undefined) {
