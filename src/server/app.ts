@@ -53,17 +53,17 @@ export async function buildApp(deps: AppDeps) {
   const audit = createAuditService({ db: db.kysely, clock });
   const resources = createResourceService({ db, clock, kinds, box, audit });
   // identity and catalog need each other (memberships; users named in teams): late-bound
-  let catalogRef: ReturnType<typeof createCatalog> | undefined;
+  const late: { catalog?: ReturnType<typeof createCatalog> } = {};
   const identity = createIdentityService({
     db: db.kysely,
     clock,
     audit,
-    memberships: (userKey) => catalogRef!.membershipsOf(userKey),
-    teamName: (teamKey) => catalogRef!.teamName(teamKey),
+    memberships: (userKey) => late.catalog!.membershipsOf(userKey),
+    teamName: (teamKey) => late.catalog!.teamName(teamKey),
     settings: deps.identity,
   });
   const catalog = createCatalog({ db, kinds, resources, missingUsers: (names, ex) => identity.missingUsers(names, ex) });
-  catalogRef = catalog;
+  late.catalog = catalog;
   const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u, ex) => identity.emailsOf(u, ex), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
   const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex) });
 
