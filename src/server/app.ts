@@ -28,6 +28,8 @@ export interface AppDeps {
   emailEnabled?: boolean;
   baseUrl?: string;
   bodyLimitBytes?: number;
+  /** Trust X-Forwarded-For (behind a reverse proxy): `true`, or the proxies' addresses/CIDRs. */
+  trustProxy?: boolean | string;
   identity?: Partial<IdentitySettings>;
 }
 
@@ -40,7 +42,7 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: deps.bodyLimitBytes ?? 16 * 1024 * 1024,
-    trustProxy: true,
+    trustProxy: deps.trustProxy ?? false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -26,6 +26,7 @@ export async function startServer(settings: Settings = readSettings()) {
     emailEnabled: !!settings.smtpUrl,
     baseUrl: settings.baseUrl,
     bodyLimitBytes: settings.bodyLimitBytes,
+    trustProxy: settings.trustProxy,
     identity: { sessionIdleMinutes: settings.sessionIdleMinutes, sessionAbsoluteHours: settings.sessionAbsoluteHours },
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);

@@ -18,6 +18,7 @@ export interface Settings {
   sessionAbsoluteHours: number;
   bodyLimitBytes: number;
   logLevel: string;
+  trustProxy: boolean | string;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -25,6 +26,11 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not "${value}"`);
   return n;
+}
+
+function parseTrustProxy(v: string | undefined): boolean | string {
+  if (!v || v === 'false') return false;
+  return v === 'true' ? true : v;
 }
 
 /** Reads settings from `env` (defaults suit `npm start` on a laptop). */
@@ -47,5 +53,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     sessionAbsoluteHours: int(env.ETHOS_SESSION_ABSOLUTE_HOURS, 7 * 24, 'ETHOS_SESSION_ABSOLUTE_HOURS'),
     bodyLimitBytes: int(env.ETHOS_BODY_LIMIT_BYTES, 16 * 1024 * 1024, 'ETHOS_BODY_LIMIT_BYTES'),
     logLevel: env.ETHOS_LOG_LEVEL ?? 'info',
+    trustProxy: parseTrustProxy(env.ETHOS_TRUST_PROXY),
   };
 }

@@ -40,8 +40,14 @@ export function teamKind(deps: { missingUsers(names: string[], ex?: Kysely<Datab
         }
         return;
       }
-      if (membershipKey(membersOf(current.document.spec)) !== membershipKey(membersOf(next.spec)) && !permissions.isMaintainer(actor, teamKey)) {
+      const before = membersOf(current.document.spec);
+      const after = membersOf(next.spec);
+      if (membershipKey(before) !== membershipKey(after) && !permissions.isMaintainer(actor, teamKey)) {
         throw new AppError('NOT_OWNER', `only maintainers of team "${next.metadata.name}" change its membership; open a change request to propose it`);
+      }
+      // a team that has maintainers keeps at least one, or only admins could manage it again
+      if (before.some((m) => m.role === 'maintainer') && !after.some((m) => m.role === 'maintainer') && !actor.admin) {
+        throw new AppError('RESOURCE_INVALID', `team "${next.metadata.name}" would be left without a maintainer; list at least one member with role: maintainer (re-applying a file? add yourself to it)`);
       }
     },
     async validate(ctx: WriteContext) {

@@ -51,13 +51,15 @@ export function createChangeService(deps: {
     return ex.selectFrom('change_request_reviews').selectAll().where('change_request_id', '=', id).orderBy('id').execute();
   }
 
-  /** Approvals that count: current version, by a member of the owning team who is not the author. */
+  /**
+   * Approvals that count: the latest verdict of each reviewer on the current version, by someone
+   * other than the author. Verdicts are only accepted from owners and admins (see review).
+   */
   async function approvalState(ex: Executor, cr: CrRow) {
     const reviews = await reviewsOf(ex, Number(cr.id));
-    const owners = new Map((await deps.membersOf(cr.owner_key, ex)).map((m) => [m.user_key, m.role]));
     const latest = new Map<string, string>();
     for (const r of reviews) {
-      if (r.version !== cr.version || r.verdict === 'comment' || !owners.has(key(r.author))) continue;
+      if (r.version !== cr.version || r.verdict === 'comment') continue;
       latest.set(r.author, r.verdict);
     }
     const approvals = [...latest.entries()].filter(([a, v]) => v === 'approve' && key(a) !== key(cr.author)).map(([a]) => a);
@@ -127,6 +129,9 @@ export function createChangeService(deps: {
     const live = current && !current.deleted ? current : null;
     if (!input.document && !live) throw new AppError('RESOURCE_NOT_FOUND', `${target.kind}/${target.name} does not exist`);
     const operation = !input.document ? 'delete' : live ? 'update' : 'create';
+    if (operation === 'create' && resources.kindOf(target.kind).selfOwned) {
+      throw new AppError('CHANGE_REQUEST_INVALID', `a new ${target.kind} has no owners to review it yet; a user creates it directly`);
+    }
     const base = input.baseRevision ?? current?.revision ?? 0;
     if (current ? base > current.revision : base > 0) {
       throw new AppError('CHANGE_REQUEST_INVALID', `baseRevision ${base} does not exist; ${target.kind}/${target.name} is at ${current?.revision ?? 0}`);
@@ -362,6 +367,10 @@ export function createChangeService(deps: {
             } catch (e2) {
               if (e2 instanceof AppError && e2.code === 'CHANGE_REQUEST_UNCHANGED') {
                 results[i] = { ...base, outcome: 'unchanged', diff: '' };
+                continue;
+              }
+              if (e2 instanceof AppError && e2.code === 'CHANGE_REQUEST_INVALID') {
+                results[i] = { ...base, outcome: 'denied', diff, error: { code: err.code, message: err.message } };
                 continue;
               }
               throw e2;

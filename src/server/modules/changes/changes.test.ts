@@ -109,6 +109,15 @@ describe.each(databases)('change requests and apply on %s', (dbKind) => {
     expect((await t.req('GET', '/api/v1/resources/Service/checkout', { as: carol })).body.spec.system).toBe('shop');
   });
 
+  it("an admin's approval counts; a new team cannot be proposed", async () => {
+    const cr = (await t.req('POST', '/api/v1/change-requests', { as: carol, body: { document: serviceDoc('checkout', 'payments', { tier: '1', runbook: 'https://runbooks.test/x', system: 'shop' }) } })).body;
+    const approved = await t.req('POST', `/api/v1/change-requests/${cr.id}/reviews`, { as: t.admin, body: { verdict: 'approve' } });
+    expect(approved.body).toMatchObject({ approvals: ['admin'], mergeable: true });
+    await t.req('PATCH', `/api/v1/change-requests/${cr.id}`, { as: carol, body: { state: 'closed' } });
+    const team = await t.req('POST', '/api/v1/change-requests', { as: carol, body: { document: teamDoc('brand-new') } });
+    expect(team.body.error.code).toBe('CHANGE_REQUEST_INVALID');
+  });
+
   it('a proposed deletion removes the resource when merged; a closed request cannot be merged', async () => {
     await t.req('PUT', '/api/v1/resources/Service/old', { as: bob, body: serviceDoc('old', 'payments') });
     const cr = (await t.req('POST', '/api/v1/change-requests', { as: carol, body: { delete: { kind: 'Service', name: 'old' }, message: 'unused' } })).body;

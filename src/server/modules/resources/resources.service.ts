@@ -94,6 +94,12 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       throw new AppError('RESOURCE_INVALID', 'a resource document must be an object with apiVersion, kind, metadata and spec');
     }
     const copy = structuredClone(raw) as Record<string, any>;
+    if (copy.metadata && typeof copy.metadata === 'object') {
+      // fields the API adds on output; a document fetched with GET can be sent back as it is
+      delete copy.metadata.revision;
+      delete copy.metadata.createdAt;
+      delete copy.metadata.updatedAt;
+    }
     const def = typeof copy.kind === 'string' ? kindOf(copy.kind) : undefined;
     if (def?.normalize && copy.metadata && typeof copy.metadata === 'object') def.normalize(copy);
     const env = documentSchema.safeParse(copy);

@@ -58,6 +58,21 @@ describe.each(databases)('resources on %s', (dbKind) => {
     expect(revs.body.items).toHaveLength(1);
   });
 
+  it('a document fetched with GET can be written back as it is', async () => {
+    await t.req('PUT', '/api/v1/resources/Service/roundtrip', { as: bob, body: serviceDoc('roundtrip', 'payments') });
+    const got = (await t.req('GET', '/api/v1/resources/Service/roundtrip', { as: bob })).body;
+    const back = await t.req('PUT', '/api/v1/resources/Service/roundtrip', { as: bob, body: { ...got, spec: { ...got.spec, tier: '7' } } });
+    expect([back.status, back.headers.etag]).toEqual([200, '"2"']);
+  });
+
+  it('a team keeps at least one maintainer', async () => {
+    await t.req('PUT', '/api/v1/resources/Team/solo', { as: carol, body: teamDoc('solo') });
+    const res = await t.req('PUT', '/api/v1/resources/Team/solo', { as: carol, body: teamDoc('solo', [{ user: 'bob', role: 'member' }]) });
+    expect(res.body.error.code).toBe('RESOURCE_INVALID');
+    expect(res.body.error.message).toMatch(/maintainer/);
+    expect((await t.req('GET', '/api/v1/me', { as: carol })).body.teams).toContainEqual({ team: 'solo', role: 'maintainer' });
+  });
+
   it('names are unique per kind ignoring case', async () => {
     await t.req('PUT', '/api/v1/resources/Service/Ledger', { as: bob, body: serviceDoc('Ledger', 'payments') });
     const other = await t.req('PUT', '/api/v1/resources/Service/ledger', { as: bob, headers: { 'if-none-match': '*' }, body: serviceDoc('ledger', 'payments') });
