@@ -1,11 +1,30 @@
 import { Command } from 'commander';
+import { registerApplyCommands } from './apply.command.ts';
+import { registerBackstageCommand } from './backstage.command.ts';
+import { registerChangeRequestCommands } from './cr.command.ts';
+import { registerLoginCommand } from './login.command.ts';
+import { CliError } from './output.ts';
+import { registerResourceCommands } from './resource.command.ts';
 import { registerServerCommands } from './serve.command.ts';
+import { registerTokenCommands } from './token.command.ts';
+import { registerUserCommands } from './user.command.ts';
 
 /** The `ethos` command line. Every verb but serve/migrate talks to the HTTP API. */
-const program = new Command('ethos').description('Ethos: developer-empowered operations').version('0.1.0');
+const program = new Command('ethos')
+  .description('Ethos: developer-empowered operations')
+  .version('0.1.0')
+  .showHelpAfterError('(add --help for usage)')
+  .addHelpText('after', '\nServer and token: ETHOS_URL and ETHOS_TOKEN, else the file "ethos login" writes (ETHOS_CONFIG overrides its path).');
 registerServerCommands(program);
+registerLoginCommand(program);
+registerApplyCommands(program);
+registerResourceCommands(program);
+registerChangeRequestCommands(program);
+registerTokenCommands(program);
+registerUserCommands(program);
+registerBackstageCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  process.exit(err instanceof CliError ? err.exitCode : 1);
 });

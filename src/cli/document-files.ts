@@ -1,0 +1,138 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { CliError } from './output.ts';
+
+/** One document read from a file, with where it came from. */
+export interface SourceDocument {
+  /** The file, as given or relative to the given directory's parent. */
+  file: string;
+  /** 1-based line where the document starts. */
+  line: number;
+  value: unknown;
+}
+
+/** The documents of a set of files, and every syntax error found in them. */
+export interface ReadResult {
+  documents: SourceDocument[];
+  /** `file:line:column: message`, one per error; non-empty means nothing should be sent. */
+  errors: string[];
+}
+
+/** Extensions `apply` and `diff` read from a directory. */
+export const DOCUMENT_EXTENSIONS = ['.yaml', '.yml', '.json'];
+
+/**
+ * The files under `target`: the file itself, or every file with one of `extensions` in the
+ * directory tree (sorted, hidden entries skipped).
+ */
+export async function listFiles(target: string, extensions: readonly string[] = DOCUMENT_EXTENSIONS): Promise<string[]> {
+  let stat;
+  try {
+    stat = await fs.stat(target);
+  } catch (err) {
+    throw new CliError(`cannot read ${target}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
+  }
+  if (!stat.isDirectory()) return [target];
+  const found: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (e.name.startsWith('.')) continue;
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile() && extensions.includes(path.extname(e.name).toLowerCase())) found.push(full);
+    }
+  };
+  await walk(target);
+  return found;
+}
+
+/** Line (1-based) of a character offset. */
+function lineOf(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
+  return line;
+}
+
+/**
+ * Parses one file's text: multi-document YAML (JSON is YAML too). A top-level list is a list of
+ * documents; empty documents are skipped.
+ */
+export function parseDocuments(file: string, text: string): ReadResult {
+  if (path.extname(file).toLowerCase() === '.json') return parseJson(file, text);
+  const documents: SourceDocument[] = [];
+  const errors: string[] = [];
+  for (const doc of parseAllDocuments(text, { prettyErrors: true })) {
+    if (doc.errors.length) {
+      for (const e of doc.errors) {
+        const pos = e.linePos?.[0];
+        const message = e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+        errors.push(`${file}:${pos ? `${pos.line}:${pos.col}` : lineOf(text, e.pos[0])}: ${message}`);
+      }
+      continue;
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      errors.push(`${file}:${lineOf(text, doc.contents?.range[0] ?? 0)}: ${(err as Error).message}`);
+      continue;
+    }
+    if (value === null || value === undefined) continue;
+    const line = lineOf(text, doc.contents?.range[0] ?? 0);
+    if (Array.isArray(value)) {
+      const items = (doc.contents as { items?: { range?: [number, number, number] }[] }).items ?? [];
+      value.forEach((v, i) => documents.push({ file, line: lineOf(text, items[i]?.range?.[0] ?? 0), value: v }));
+    } else {
+      documents.push({ file, line, value });
+    }
+  }
+  return { documents, errors };
+}
+
+/** JSON is parsed strictly (YAML would accept `{"a": }`); a top-level array is a list of documents. */
+function parseJson(file: string, text: string): ReadResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const message = (err as Error).message;
+    const at = /position (\d+)/.exec(message);
+    const line = /line (\d+) column (\d+)/.exec(message);
+    const where = line ? `:${line[1]}:${line[2]}` : at ? `:${lineOf(text, Number(at[1]))}` : '';
+    const cleaned = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, ".*" is not valid JSON$/s, '');
+    return { documents: [], errors: [`${file}${where}: ${cleaned} (invalid JSON)`] };
+  }
+  const values = Array.isArray(value) ? value : [value];
+  return { documents: values.filter((v) => v !== null).map((v) => ({ file, line: 1, value: v })), errors: [] };
+}
+
+/** Reads and parses every document file under `target`. */
+export async function readDocuments(target: string, extensions: readonly string[] = DOCUMENT_EXTENSIONS): Promise<ReadResult> {
+  const files = await listFiles(target, extensions);
+  const result: ReadResult = { documents: [], errors: [] };
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch (err) {
+      result.errors.push(`${file}: ${(err as Error).message}`);
+      continue;
+    }
+    const r = parseDocuments(file, text);
+    result.documents.push(...r.documents);
+    result.errors.push(...r.errors);
+  }
+  return result;
+}
+
+/** Reads documents, or fails listing every syntax error when any file has one. */
+export async function readDocumentsOrFail(target: string, extensions?: readonly string[]): Promise<SourceDocument[]> {
+  const { documents, errors } = await readDocuments(target, extensions);
+  if (errors.length) {
+    throw new CliError(`${errors.length} syntax error(s); nothing was sent:\n  ${errors.join('\n  ')}`);
+  }
+  return documents;
+}

@@ -1,0 +1,13 @@
+import { InvalidArgumentError } from 'commander';
+
+/** Parses a positive whole-number argument or option (revisions, ids, limits). */
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+
+/** Adds a repeated option's value to the earlier ones (`--label a=1 --label b=2`). */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
