@@ -234,12 +234,11 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       else secretsChanged = sealSecrets(box, def.secretFields ?? [], next.spec, live?.document.spec ?? null);
       next = { ...next, spec: next.spec };
     }
-    const masked = (d: ResourceDocument | null) => (d ? publicDocument(d) : null);
-    const diff = diffDocuments(label, masked(live?.document ?? null), next ? publicDocument(next, secretsChanged, '<secret:changed>') : null);
-
     if (next && live && canonicalJson(next) === canonicalJson(live.document)) {
       return { outcome: 'unchanged', revision: live.revision, diff: '', view: row ? rowToView(row) : null };
     }
+    const masked = (d: ResourceDocument | null) => (d ? publicDocument(d) : null);
+    const diff = diffDocuments(label, masked(live?.document ?? null), next ? publicDocument(next, secretsChanged, '<secret:changed>') : null);
     const revision = (current?.revision ?? 0) + 1;
     const outcome: WriteResult['outcome'] = !next ? 'deleted' : live ? 'updated' : 'created';
     if (opts.dryRun) return { outcome, revision, diff, view: null };
@@ -309,8 +308,9 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       ip: actor.ip,
       details: { revision, source: opts.source, changeRequest: opts.changeRequestId ?? null, secretsChanged },
     });
-    const after = await loadRow(trx, target.kind, target.name);
-    return { outcome, revision, diff, view: next && after ? rowToView(after) : null };
+    const createdAt = row && live ? row.created_at : now;
+    const view = next ? { ...publicDocument(next), metadata: { ...publicDocument(next).metadata, revision, createdAt, updatedAt: now } } : null;
+    return { outcome, revision, diff, view };
   }
 
   async function revisionDocument(resourceId: number, revision: number, ex: Kysely<Database> = db) {
