@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
 import { CliError } from './output.ts';
 
 /** One document read from a file, with where it came from. */
@@ -49,7 +49,7 @@ export async function listFiles(target: string, extensions: readonly string[] = 
   return found;
 }
 
-/** Line (1-based) of a character offset. */
+/** Line (1-based) of a character offset; for one-off error positions. */
 function lineOf(text: string, offset: number): number {
   let line = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) line++;
@@ -64,7 +64,10 @@ export function parseDocuments(file: string, text: string): ReadResult {
   if (path.extname(file).toLowerCase() === '.json') return parseJson(file, text);
   const documents: SourceDocument[] = [];
   const errors: string[] = [];
-  for (const doc of parseAllDocuments(text, { prettyErrors: true })) {
+  // the parser records line starts as it goes, so each document's line is a binary search
+  const lines = new LineCounter();
+  const lineAt = (offset: number) => lines.linePos(offset).line;
+  for (const doc of parseAllDocuments(text, { prettyErrors: true, lineCounter: lines })) {
     if (doc.errors.length) {
       for (const e of doc.errors) {
         const pos = e.linePos?.[0];
@@ -81,10 +84,10 @@ export function parseDocuments(file: string, text: string): ReadResult {
       continue;
     }
     if (value === null || value === undefined) continue;
-    const line = lineOf(text, doc.contents?.range[0] ?? 0);
+    const line = lineAt(doc.contents?.range[0] ?? 0);
     if (Array.isArray(value)) {
       const items = (doc.contents as { items?: { range?: [number, number, number] }[] }).items ?? [];
-      value.forEach((v, i) => documents.push({ file, line: lineOf(text, items[i]?.range?.[0] ?? 0), value: v }));
+      value.forEach((v, i) => documents.push({ file, line: lineAt(items[i]?.range?.[0] ?? 0), value: v }));
     } else {
       documents.push({ file, line, value });
     }

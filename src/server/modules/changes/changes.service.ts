@@ -144,15 +144,23 @@ export function createChangeService(deps: {
     if (sealed && live && canonicalJson(sealed) === canonicalJson(live.document)) {
       throw new AppError('CHANGE_REQUEST_UNCHANGED', `the proposal equals the current ${target.kind}/${target.name}; nothing to change`);
     }
-    // an identical open proposal (same target, operation and content) is reused, not duplicated
+    // an identical open proposal (same target, operation and content) is reused, not duplicated;
+    // a stale one of the same author is moved onto the current revision (dropping its approvals)
     const open = await trx.selectFrom('change_requests').selectAll().where('kind', '=', target.kind).where('name_key', '=', key(target.name)).where('state', '=', 'open').execute();
+    const currentRevision = current?.revision ?? 0;
     for (const o of open) {
       if (o.operation !== operation) continue;
-      if (!sealed && !o.document) return { id: Number(o.id), existing: true };
+      let same = !sealed && !o.document;
       if (sealed && o.document) {
         const other = JSON.parse(o.document) as ResourceDocument;
-        const resealed = await sealProposal(trx, input.document!, other);
-        if (canonicalJson(resealed) === canonicalJson(other)) return { id: Number(o.id), existing: true };
+        same = canonicalJson(await sealProposal(trx, input.document!, other)) === canonicalJson(other);
+      }
+      if (!same) continue;
+      if (o.base_revision === currentRevision) return { id: Number(o.id), existing: true };
+      if (o.author === actor.name && input.baseRevision === undefined) {
+        await trx.updateTable('change_requests').set({ base_revision: currentRevision, version: o.version + 1, updated_at: now() }).where('id', '=', o.id).execute();
+        await audit.record(trx, { actor: actor.name, action: 'change_request.update', targetKind: o.kind, targetName: o.name, ip: actor.ip, details: { changeRequest: Number(o.id), rebasedTo: currentRevision } });
+        return { id: Number(o.id), existing: true };
       }
     }
     const inserted = await trx

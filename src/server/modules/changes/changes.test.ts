@@ -118,6 +118,26 @@ describe.each(databases)('change requests and apply on %s', (dbKind) => {
     expect(team.body.error.code).toBe('CHANGE_REQUEST_INVALID');
   });
 
+  it('applying a stale proposal again moves it onto the current revision', async () => {
+    await t.req('PUT', '/api/v1/resources/Service/rebase', { as: bob, body: serviceDoc('rebase', 'payments') });
+    const doc = serviceDoc('rebase', 'payments', { system: 'carols-idea' });
+    const first = await t.req('POST', '/api/v1/apply', { as: carol, body: { documents: [doc] } });
+    const id = first.body.results[0].changeRequest;
+    await t.req('PUT', '/api/v1/resources/Service/rebase', { as: bob, body: serviceDoc('rebase', 'payments', { tier: '2' }) });
+    expect((await t.req('GET', `/api/v1/change-requests/${id}`, { as: carol })).body.stale).toBe(true);
+    const again = await t.req('POST', '/api/v1/apply', { as: carol, body: { documents: [doc] } });
+    expect(again.body.results[0].changeRequest).toBe(id);
+    expect((await t.req('GET', `/api/v1/change-requests/${id}`, { as: carol })).body).toMatchObject({ stale: false, baseRevision: 2, version: 2 });
+  });
+
+  it('only admins and the user see email addresses in the user list', async () => {
+    await t.req('PATCH', '/api/v1/users/bob', { as: t.admin, body: { email: 'bob@example.test' } });
+    const emailOf = (r: any) => r.body.items.find((u: any) => u.name === 'bob').email;
+    expect(emailOf(await t.req('GET', '/api/v1/users', { as: carol }))).toBeNull();
+    expect(emailOf(await t.req('GET', '/api/v1/users', { as: bob }))).toBe('bob@example.test');
+    expect(emailOf(await t.req('GET', '/api/v1/users', { as: t.admin }))).toBe('bob@example.test');
+  });
+
   it('a proposed deletion removes the resource when merged; a closed request cannot be merged', async () => {
     await t.req('PUT', '/api/v1/resources/Service/old', { as: bob, body: serviceDoc('old', 'payments') });
     const cr = (await t.req('POST', '/api/v1/change-requests', { as: carol, body: { delete: { kind: 'Service', name: 'old' }, message: 'unused' } })).body;

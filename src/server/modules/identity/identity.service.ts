@@ -267,7 +267,9 @@ export function createIdentityService(deps: {
       if (q.cursor) query = query.where('name_key', '>', q.cursor);
       const rows = await query.execute();
       const page = rows.slice(0, q.limit);
-      return { items: page.map(userView), nextCursor: rows.length > q.limit ? (page[page.length - 1]?.name_key ?? null) : null };
+      // email addresses are for admins and their owners only
+      const shown = page.map((u) => (actor.admin || u.name_key === actor.userKey ? userView(u) : { ...userView(u), email: null }));
+      return { items: shown, nextCursor: rows.length > q.limit ? (page[page.length - 1]?.name_key ?? null) : null };
     },
 
     /** Admins create users; without a password a temporary one is generated and returned once. */
