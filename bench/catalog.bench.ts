@@ -154,7 +154,7 @@ async function main() {
     await measure('text query, common word', () => `/api/v1/resources/Service?q=${words[k++ % words.length]}&limit=50`, token);
     await measure('text query, rare (one match)', () => `/api/v1/resources/Service?q=svc-0${String((k++ * 7919) % SERVICES).padStart(5, '0')}&limit=50`, token);
     await measure('text query, no match', () => `/api/v1/resources/Service?q=zzqx${k++}&limit=50`, token);
-    await measure('owner + label + text', () => `/api/v1/resources/Service?owner=team-${k++ % TEAMS}&label=tier=t${k % 5}&q=unit&limit=50`, token);
+    await measure('owner + label + text', () => `/api/v1/resources/Service?owner=team-${k % TEAMS}&label=tier=t${k++ % 5}&q=unit&limit=50`, token);
 
     // ethos apply of 10,000 documents from files, through the CLI
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ethos-apply-'));

@@ -62,6 +62,9 @@ export interface Target {
 
 const key = (s: string) => s.toLowerCase();
 
+/** Above this many text matches, a name-ordered scan beats sorting the matches. */
+const FTS_CANDIDATES = 2000;
+
 function encodeCursor(nameKey: string): string {
   return Buffer.from(nameKey, 'utf8').toString('base64url');
 }
@@ -313,6 +316,17 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     return { outcome, revision, diff, view };
   }
 
+  /**
+   * Ids of resources whose text matches, from the trigram FTS5 index (which answers LIKE for
+   * patterns of three or more characters); null when the term is so common that scanning in name
+   * order finds a page sooner than sorting every match.
+   */
+  async function ftsCandidates(pattern: string): Promise<number[] | null> {
+    // no ESCAPE clause: FTS5 only uses its index for a plain LIKE, so callers pass terms without %, _ or a backslash
+    const rows = await sql<{ id: number }>`select rowid as id from resource_fts where search_text like ${pattern} limit ${FTS_CANDIDATES}`.execute(db);
+    return rows.rows.length < FTS_CANDIDATES ? rows.rows.map((r) => Number(r.id)) : null;
+  }
+
   async function revisionDocument(resourceId: number, revision: number, ex: Kysely<Database> = db) {
     return ex.selectFrom('revisions').selectAll().where('resource_id', '=', resourceId).where('revision', '=', revision).executeTakeFirst();
   }
@@ -378,9 +392,9 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       const text = q.q?.trim().toLowerCase();
       if (text) {
         const pattern = `%${escapeLike(text)}%`;
-        if (deps.db.kind === 'sqlite' && [...text].length >= 3) {
-          // the trigram FTS5 index answers LIKE for patterns of three or more characters
-          query = query.where('r.id', 'in', sql<number>`(select rowid from resource_fts where search_text like ${pattern} escape '\\')`);
+        const ids = deps.db.kind === 'sqlite' && [...text].length >= 3 && !/[%_\\]/.test(text) ? await ftsCandidates(`%${text}%`) : null;
+        if (ids) {
+          query = ids.length ? query.where('r.id', 'in', ids) : query.where(sql<boolean>`0 = 1`);
         } else {
           query = query.where(sql<boolean>`r.search_text like ${pattern} escape '\\'`);
         }

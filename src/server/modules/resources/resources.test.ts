@@ -211,6 +211,10 @@ describe.each(databases)('resources on %s', (dbKind) => {
     expect(names(p1)).toEqual(['handover', 'list-0', 'list-1']);
     const p2 = await t.req('GET', `/api/v1/resources/Service?owner=search&limit=3&cursor=${p1.body.nextCursor}`, { as: bob });
     expect(names(p2)).toEqual(['list-2', 'list-3', 'list-4']);
+    await t.req('PUT', '/api/v1/resources/Service/under_score', { as: carol, body: serviceDoc('under_score', 'search') });
+    await t.req('PUT', '/api/v1/resources/Service/underxscore', { as: carol, body: serviceDoc('underxscore', 'search') });
+    expect(names(await t.req('GET', '/api/v1/resources/Service?q=r_s', { as: bob }))).toEqual(['under_score']);
+    expect(names(await t.req('GET', '/api/v1/resources/Service?q=RXS', { as: bob }))).toEqual(['underxscore']);
     const bad = await t.req('GET', '/api/v1/resources/Service?label=novalue', { as: bob });
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   });
