@@ -70,3 +70,21 @@ describe('reading a directory', () => {
     await expect(listFiles(path.join(dir, 'nope'))).rejects.toThrow('no such file or directory');
   });
 });
+
+describe('parseDocuments fast and thorough paths agree', () => {
+  it('gives the same documents and lines with comments, empty documents and inline starts', () => {
+    const text = '# header\n---\nkind: A\nspec:\n  x: 1\n---\n\n# only a comment\n---\n--- {kind: B}\n---\n  # indented comment\nkind: C\nv: "2024-01-01"\nw: yes\n';
+    const { documents } = parseDocuments('m.yaml', text);
+    expect(documents.map((d) => [d.line, d.value])).toEqual([
+      [3, { kind: 'A', spec: { x: 1 } }],
+      [10, { kind: 'B' }],
+      [13, { kind: 'C', v: '2024-01-01', w: 'yes' }],
+    ]);
+    // an alias sends the file through the thorough parser, which expands it
+    const aliased = parseDocuments('a.yaml', 'kind: A\n---\nkind: B\nbase: &s {x: 1}\nspec: *s\n');
+    expect(aliased.documents.map((d) => [d.line, d.value])).toEqual([
+      [1, { kind: 'A' }],
+      [3, { kind: 'B', base: { x: 1 }, spec: { x: 1 } }],
+    ]);
+  });
+});

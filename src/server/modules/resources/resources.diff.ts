@@ -30,5 +30,14 @@ export function diffDocuments(label: string, from: ResourceDocument | null, to: 
   const a = toYaml(from);
   const b = toYaml(to);
   if (a === b) return '';
+  // one side empty: the patch is every line added or removed, no need to search for an edit script
+  if (!a || !b) return wholeFilePatch(`${label} (${fromLabel})`, `${label} (${toLabel})`, a || b, a ? '-' : '+');
   return createTwoFilesPatch(`${label} (${fromLabel})`, `${label} (${toLabel})`, a, b, undefined, undefined, { context: 3 });
+}
+
+/** A unified diff adding (or removing) a whole file, in the same format as the diff library's. */
+function wholeFilePatch(fromName: string, toName: string, text: string, sign: '+' | '-'): string {
+  const lines = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
+  const range = sign === '+' ? `@@ -0,0 +1,${lines.length} @@` : `@@ -1,${lines.length} +0,0 @@`;
+  return `===================================================================\n--- ${fromName}\n+++ ${toName}\n${range}\n${lines.map((l) => sign + l).join('\n')}\n`;
 }

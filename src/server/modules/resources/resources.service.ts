@@ -194,8 +194,8 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     await def.authorize?.(ctx);
   }
 
-  async function syncDerived(trx: Transaction<Database>, id: number, doc: ResourceDocument | null): Promise<void> {
-    await trx.deleteFrom('resource_labels').where('resource_id', '=', id).execute();
+  async function syncDerived(trx: Transaction<Database>, id: number, doc: ResourceDocument | null, isNew: boolean): Promise<void> {
+    if (!isNew) await trx.deleteFrom('resource_labels').where('resource_id', '=', id).execute();
     const labels = Object.entries(doc?.metadata.labels ?? {});
     if (doc && labels.length) {
       await trx
@@ -301,7 +301,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
         created_at: now,
       })
       .execute();
-    await syncDerived(trx, id, next);
+    await syncDerived(trx, id, next, !row);
     await def.afterWrite?.({ ...ctx, next });
     await audit.record(trx, {
       actor: actor.name,
