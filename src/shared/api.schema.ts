@@ -81,7 +81,8 @@ export const createTokenSchema = z
   .strict();
 
 export const listQuerySchema = z.object({
-  owner: z.string().max(63).optional(),
+  /** One team, or several (repeat the parameter): resources owned by any of them. */
+  owner: z.union([z.string().max(63), z.array(z.string().max(63)).max(100)]).optional(),
   label: z.union([z.string(), z.array(z.string())]).optional(),
   q: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -189,4 +190,27 @@ export const auditEntrySchema = z.object({
   targetName: z.string().nullable(),
   ip: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
+});
+
+/** One entry of the activity feed: a revision of a resource. */
+export const activityEntrySchema = z.object({
+  kind: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  revision: z.number().int(),
+  author: z.string(),
+  message: z.string(),
+  source: z.string(),
+  deleted: z.boolean(),
+  changeRequest: z.number().int().nullable(),
+  createdAt: z.string(),
+});
+export type ActivityEntry = z.infer<typeof activityEntrySchema>;
+
+/** A kind as the UI needs it: its spec's JSON Schema and its secret fields. */
+export const kindViewSchema = z.object({
+  kind: z.string(),
+  specSchema: z.record(z.string(), z.unknown()),
+  secretFields: z.array(z.string()),
+  selfOwned: z.boolean(),
 });

@@ -1,5 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
-import { stringify } from 'yaml';
+import jsyaml from 'js-yaml';
 import type { ResourceDocument } from '../../../shared/resource.schema.ts';
 
 /** Canonical YAML of a document: the form diffs are computed on. */
@@ -9,7 +9,8 @@ export function toYaml(doc: ResourceDocument | null): string {
   if (doc.metadata.title !== undefined) metadata.title = doc.metadata.title;
   if (doc.metadata.description !== undefined) metadata.description = doc.metadata.description;
   if (Object.keys(doc.metadata.labels ?? {}).length) metadata.labels = sortKeys(doc.metadata.labels);
-  return stringify({ apiVersion: doc.apiVersion, kind: doc.kind, metadata, spec: sortKeys(doc.spec) }, { lineWidth: 0 });
+  // js-yaml's emitter is several times faster than yaml's, and diffs are computed on every write
+  return jsyaml.dump({ apiVersion: doc.apiVersion, kind: doc.kind, metadata, spec: sortKeys(doc.spec) }, { lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
 function sortKeys(v: any): any {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { diffSchema, listQuerySchema, resourceListSchema, revisionViewSchema } from '../../../shared/api.schema.ts';
+import { activityEntrySchema, diffSchema, kindViewSchema, listQuerySchema, resourceListSchema, revisionViewSchema } from '../../../shared/api.schema.ts';
 import { resourceViewSchema } from '../../../shared/resource.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { KindRegistry } from './kinds.ts';
@@ -23,6 +23,42 @@ export const resourceRoutes: FastifyPluginAsyncZod<{ resources: ResourceService;
     async (req) => {
       req.requireActor('read');
       return { items: kinds.list() };
+    },
+  );
+
+  app.get(
+    '/api/v1/kinds/:kind',
+    { schema: { tags: ['resources'], summary: "A kind's spec schema (JSON Schema) and secret fields, for forms", params: z.object({ kind: z.string().max(63) }), response: { 200: kindViewSchema } } },
+    async (req) => {
+      req.requireActor('read');
+      const def = resources.kindOf(req.params.kind);
+      return {
+        kind: def.kind,
+        specSchema: z.toJSONSchema(def.spec, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>,
+        secretFields: def.secretFields ?? [],
+        selfOwned: !!def.selfOwned,
+      };
+    },
+  );
+
+  app.get(
+    '/api/v1/activity',
+    {
+      schema: {
+        tags: ['resources'],
+        summary: "Recent revisions of resources owned by the given teams (repeat owner), or by the caller's teams",
+        querystring: z.object({
+          owner: z.union([z.string().max(63), z.array(z.string().max(63)).max(100)]).optional(),
+          limit: z.coerce.number().int().min(1).max(200).default(30),
+          before: z.string().max(40).optional(),
+        }),
+        response: { 200: z.object({ items: z.array(activityEntrySchema) }) },
+      },
+    },
+    async (req) => {
+      const actor = req.requireActor('read');
+      const owners = req.query.owner === undefined ? [...actor.teams.keys()] : Array.isArray(req.query.owner) ? req.query.owner : [req.query.owner];
+      return { items: await resources.activity(actor, owners, req.query.limit, req.query.before) };
     },
   );
 

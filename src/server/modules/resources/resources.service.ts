@@ -5,6 +5,7 @@ import type { SecretBox } from '../../platform/crypto.ts';
 import { escapeLike, isUniqueViolation, type Database, type Db } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { permissions, type Actor } from '../../platform/permissions.ts';
+import type { ActivityEntry } from '../../../shared/api.schema.ts';
 import { API_VERSION, documentSchema, type ResourceDocument, type ResourceView } from '../../../shared/resource.schema.ts';
 import type { AuditService } from '../audit/index.ts';
 import { canonicalJson, diffDocuments } from './resources.diff.ts';
@@ -379,11 +380,14 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     },
 
     /** One page of live resources of a kind, filtered by owner, labels and text. */
-    async list(actor: Actor, kind: string, q: { owner?: string; labels: [string, string][]; q?: string; limit: number; cursor?: string }) {
+    async list(actor: Actor, kind: string, q: { owner?: string | string[]; labels: [string, string][]; q?: string; limit: number; cursor?: string }) {
       const def = kindOf(kind);
       permissions.requireScope(actor, 'read');
       let query = db.selectFrom('resources as r').selectAll('r').where('r.kind', '=', kind).where('r.deleted', '=', 0);
-      if (q.owner) query = query.where('r.owner_key', '=', key(q.owner));
+      if (q.owner !== undefined) {
+        const owners = (Array.isArray(q.owner) ? q.owner : [q.owner]).map(key);
+        query = owners.length === 1 ? query.where('r.owner_key', '=', owners[0]!) : query.where('r.owner_key', 'in', owners.length ? owners : ['\u0000']);
+      }
       for (const [k, v] of q.labels) {
         query = query.where('r.id', 'in', (eb) =>
           eb.selectFrom('resource_labels').select('resource_id').where('kind', '=', kind).where('key', '=', k).where('value', '=', v),
@@ -405,6 +409,40 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       const items = page.map(rowToView).filter((v) => !def.canRead || def.canRead(actor, v));
       const last = page[page.length - 1];
       return { items, nextCursor: rows.length > q.limit && last ? encodeCursor(last.name_key) : null };
+    },
+
+    /** Recent revisions of resources owned by any of `owners` (team names), newest first. */
+    async activity(actor: Actor, owners: string[], limit: number, before?: string): Promise<ActivityEntry[]> {
+      permissions.requireScope(actor, 'read');
+      if (!owners.length) return [];
+      let q = db
+        .selectFrom('revisions as v')
+        .innerJoin('resources as r', 'r.id', 'v.resource_id')
+        .select(['r.kind', 'r.name', 'r.owner', 'v.revision', 'v.author', 'v.message', 'v.source', 'v.deleted', 'v.change_request_id', 'v.created_at'])
+        .where('r.owner_key', 'in', owners.map(key))
+        .orderBy('v.created_at', 'desc')
+        .orderBy('v.resource_id', 'desc')
+        .orderBy('v.revision', 'desc')
+        .limit(limit);
+      if (before) q = q.where('v.created_at', '<', before);
+      const rows = await q.execute();
+      return rows
+        .filter((r) => {
+          const def = kinds.get(r.kind);
+          return !def?.canRead || def.canRead(actor, rowToDocument({ ...r, title: null, description: null, labels: '{}', spec: '{}' }));
+        })
+        .map((r) => ({
+          kind: r.kind,
+          name: r.name,
+          owner: r.owner,
+          revision: r.revision,
+          author: r.author,
+          message: r.message,
+          source: r.source,
+          deleted: r.deleted === 1,
+          changeRequest: r.change_request_id === null ? null : Number(r.change_request_id),
+          createdAt: r.created_at,
+        }));
     },
 
     /** Revisions, newest first. */

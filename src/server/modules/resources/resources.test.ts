@@ -219,6 +219,27 @@ describe.each(databases)('resources on %s', (dbKind) => {
     expect(bad.body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('lists filter by several owners at once, and the activity feed shows recent revisions of my teams', async () => {
+    const both = await t.req('GET', '/api/v1/resources/Service?owner=payments&owner=search&limit=500', { as: bob });
+    const owners = new Set(both.body.items.map((i: any) => i.metadata.owner));
+    expect(owners).toEqual(new Set(['payments', 'search']));
+    const feed = await t.req('GET', '/api/v1/activity?limit=5', { as: bob });
+    expect(feed.body.items).toHaveLength(5);
+    expect(feed.body.items.every((e: any) => e.owner === 'payments')).toBe(true);
+    const times = feed.body.items.map((e: any) => e.createdAt);
+    expect([...times].sort().reverse()).toEqual(times);
+    const carolsFeed = await t.req('GET', '/api/v1/activity?owner=search&limit=200', { as: bob });
+    expect(carolsFeed.body.items.some((e: any) => e.kind === 'Service' && e.name === 'list-3' && e.author === 'carol')).toBe(true);
+  });
+
+  it('a kind describes its spec as JSON Schema for forms', async () => {
+    const res = await t.req('GET', '/api/v1/kinds/Service', { as: bob });
+    expect(res.body.kind).toBe('Service');
+    expect(res.body.specSchema.properties.lifecycle.enum).toEqual(['experimental', 'production', 'deprecated']);
+    expect(res.body.secretFields).toEqual([]);
+    expect((await t.req('GET', '/api/v1/kinds/Nope', { as: bob })).body.error.code).toBe('RESOURCE_KIND_UNKNOWN');
+  });
+
   it('secret fields are encrypted at rest, never returned, and shown only as set or changed', async () => {
     if (!t.app.services.kinds.get('Webhook')) {
       t.app.services.kinds.register({ kind: 'Webhook', spec: z.object({ url: z.string(), token: z.string().optional() }).strict(), secretFields: ['token'] });
