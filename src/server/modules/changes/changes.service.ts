@@ -9,7 +9,7 @@ import { permissions, type Actor } from '../../platform/permissions.ts';
 import type { AuditService } from '../audit/index.ts';
 import type { InboxService } from '../inbox/index.ts';
 import { canonicalJson, diffDocuments } from '../resources/resources.diff.ts';
-import { sealSecrets } from '../resources/resources.secrets.ts';
+import { changedSecrets, sealSecrets } from '../resources/resources.secrets.ts';
 import type { ResourceService, Target } from '../resources/resources.service.ts';
 
 type CrRow = Selectable<Database['change_requests']>;
@@ -86,7 +86,11 @@ export function createChangeService(deps: {
         baseToProposed: diffDocuments(label, pub(baseDoc), pub(proposed), `revision ${cr.base_revision}`, 'proposed'),
       };
     }
-    const diff = diffDocuments(label, pub(cr.state === 'open' ? liveDoc : baseDoc), pub(proposed), cr.state === 'open' ? `revision ${currentRevision}` : `revision ${cr.base_revision}`, 'proposed');
+    const from = cr.state === 'open' ? liveDoc : baseDoc;
+    // a secret the proposal changes shows as "<secret:changed>", never its value
+    const secrets = changedSecrets(resources.kindOf(cr.kind).secretFields ?? [], from?.spec ?? null, proposed?.spec ?? null);
+    const shownProposal = proposed ? resources.publicDocument(proposed, secrets, '<secret:changed>') : null;
+    const diff = diffDocuments(label, pub(from), shownProposal, cr.state === 'open' ? `revision ${currentRevision}` : `revision ${cr.base_revision}`, 'proposed');
     const { reviews, approvals, blockers } = await approvalState(ex, cr);
     return {
       id: Number(cr.id),

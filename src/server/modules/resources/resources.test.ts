@@ -262,9 +262,15 @@ describe.each(databases)('resources on %s', (dbKind) => {
     expect(revs.body.items.map((r: any) => r.secretsChanged)).toEqual([['token'], [], ['token']]);
     const diff = await t.req('GET', '/api/v1/resources/Webhook/hook/diff?from=2&to=3', { as: carol });
     expect(diff.body.patch).toContain('+  token: <secret:changed>');
-    const everything = JSON.stringify([revs.body, diff.body, (await t.req('GET', '/api/v1/audit?limit=500', { as: t.admin })).body]);
+    const carolsProposal = await t.req('POST', '/api/v1/change-requests', { as: carol, body: { document: { ...doc, spec: { url: 'https://example.test/h2', token: 'carols-guess' } } } });
+    expect(carolsProposal.body.diff).toContain('+  token: <secret:changed>');
+    expect(carolsProposal.body.document.spec.token).toBe('<secret:set>');
+    const crRow = await t.db.kysely.selectFrom('change_requests').select('document').where('id', '=', carolsProposal.body.id).executeTakeFirstOrThrow();
+    expect(crRow.document).not.toContain('carols-guess');
+    const everything = JSON.stringify([carolsProposal.body, revs.body, diff.body, (await t.req('GET', '/api/v1/audit?limit=500', { as: t.admin })).body]);
     expect(everything).not.toContain('s3cr3t-value');
     expect(everything).not.toContain('n3w-value');
+    expect(everything).not.toContain('carols-guess');
   });
 
   it('200 concurrent writers to distinct resources lose no revision', async () => {
