@@ -91,7 +91,8 @@ export const listQuerySchema = z.object({
 
 export const resourceListSchema = z.object({ items: z.array(resourceViewSchema), nextCursor: z.string().nullable() });
 
-export const revisionViewSchema = z.object({
+/** What every view of a revision says about it. */
+export const revisionSummarySchema = z.object({
   revision: z.number().int(),
   author: z.string(),
   message: z.string(),
@@ -99,6 +100,9 @@ export const revisionViewSchema = z.object({
   deleted: z.boolean(),
   changeRequest: z.number().int().nullable(),
   createdAt: z.string(),
+});
+
+export const revisionViewSchema = revisionSummarySchema.extend({
   document: z.record(z.string(), z.unknown()).nullable(),
   secretsChanged: z.array(z.string()),
 });
@@ -193,18 +197,7 @@ export const auditEntrySchema = z.object({
 });
 
 /** One entry of the activity feed: a revision of a resource. */
-export const activityEntrySchema = z.object({
-  kind: z.string(),
-  name: z.string(),
-  owner: z.string(),
-  revision: z.number().int(),
-  author: z.string(),
-  message: z.string(),
-  source: z.string(),
-  deleted: z.boolean(),
-  changeRequest: z.number().int().nullable(),
-  createdAt: z.string(),
-});
+export const activityEntrySchema = revisionSummarySchema.extend({ kind: z.string(), name: z.string(), owner: z.string() });
 export type ActivityEntry = z.infer<typeof activityEntrySchema>;
 
 /** A kind as the UI needs it: its spec's JSON Schema and its secret fields. */

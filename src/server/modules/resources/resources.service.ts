@@ -431,18 +431,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
           const def = kinds.get(r.kind);
           return !def?.canRead || def.canRead(actor, rowToDocument({ ...r, title: null, description: null, labels: '{}', spec: '{}' }));
         })
-        .map((r) => ({
-          kind: r.kind,
-          name: r.name,
-          owner: r.owner,
-          revision: r.revision,
-          author: r.author,
-          message: r.message,
-          source: r.source,
-          deleted: r.deleted === 1,
-          changeRequest: r.change_request_id === null ? null : Number(r.change_request_id),
-          createdAt: r.created_at,
-        }));
+        .map((r) => ({ kind: r.kind, name: r.name, owner: r.owner, ...revisionSummary(r) }));
     },
 
     /** Revisions, newest first. */
@@ -500,17 +489,24 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     const doc = r.document ? (JSON.parse(r.document) as ResourceDocument) : null;
     const secretsChanged = JSON.parse(r.secrets_changed) as string[];
     return {
-      revision: r.revision,
-      author: r.author,
-      message: r.message,
-      source: r.source,
-      deleted: r.deleted === 1,
-      changeRequest: r.change_request_id === null ? null : Number(r.change_request_id),
-      createdAt: r.created_at,
+      ...revisionSummary(r),
       document: doc ? publicDocument({ ...doc, kind }) : null,
       secretsChanged,
     };
   }
+}
+
+/** The summary of a revision row, shared by history and the activity feed. */
+function revisionSummary(r: Pick<Database['revisions'], 'revision' | 'author' | 'message' | 'source' | 'deleted' | 'change_request_id' | 'created_at'>) {
+  return {
+    revision: r.revision,
+    author: r.author,
+    message: r.message,
+    source: r.source,
+    deleted: r.deleted === 1,
+    changeRequest: r.change_request_id === null ? null : Number(r.change_request_id),
+    createdAt: r.created_at,
+  };
 }
 
 /** The resource store's public face. */
