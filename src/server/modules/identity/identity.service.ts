@@ -34,6 +34,13 @@ export type MembershipLookup = (userKey: string) => Promise<Map<string, TeamRole
 const ARGON2 = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 const TOKEN_PREFIX = 'ethos_';
+
+let dummy: Promise<string> | undefined;
+/** A hash of a random password with the same parameters, computed once. */
+function dummyHash(): Promise<string> {
+  dummy ??= argon2.hash(randomSecret(16), ARGON2);
+  return dummy;
+}
 const ALL_SCOPES: Scope[] = ['read', 'write', 'ingest'];
 const key = (s: string) => s.toLowerCase();
 
@@ -163,7 +170,9 @@ export function createIdentityService(deps: {
         });
       }
       const u = await findUser(username);
-      const ok = !!u && !!u.password_hash && u.disabled === 0 && (await argon2.verify(u.password_hash, password));
+      // verify against a stand-in hash when there is no such user, so timing does not reveal which names exist
+      const verified = await argon2.verify(u?.password_hash ?? (await dummyHash()), password);
+      const ok = !!u && !!u.password_hash && u.disabled === 0 && verified;
       await db.insertInto('login_attempts').values({ username_key: key(username), ip, at: nowIso(), ok: ok ? 1 : 0 }).execute();
       if (!ok || !u) {
         await audit.record(db, { actor: username, action: 'auth.login.failed', ip });
