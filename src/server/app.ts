@@ -15,6 +15,7 @@ import { changeRoutes, createChangeService } from './modules/changes/index.ts';
 import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
+import { webRoutes } from './modules/web/index.ts';
 
 /** What buildApp needs: everything with a side effect comes in from outside. */
 export interface AppDeps {
@@ -31,6 +32,8 @@ export interface AppDeps {
   /** Trust X-Forwarded-For (behind a reverse proxy): `true`, or the proxies' addresses/CIDRs. */
   trustProxy?: boolean | string;
   identity?: Partial<IdentitySettings>;
+  /** The built web UI (default: dist/web of the package). */
+  webRoot?: string;
 }
 
 /**
@@ -107,6 +110,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(changeRoutes, { changes });
   await app.register(inboxRoutes, { inbox });
   await app.register(auditRoutes, { audit });
+  // last: the web UI answers browser GETs that no API route claimed
+  await app.register(webRoutes, { root: deps.webRoot });
 
   return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds } });
 }

@@ -59,7 +59,7 @@ export interface Database {
     created_at: string;
     updated_at: string;
   };
-  resource_labels: { resource_id: number; kind: string; key: string; value: string };
+  resource_labels: { resource_id: number; kind: string; key: string; value: string; name_key: string };
   revisions: {
     resource_id: number;
     revision: number;

@@ -201,7 +201,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     if (doc && labels.length) {
       await trx
         .insertInto('resource_labels')
-        .values(labels.map(([k, v]) => ({ resource_id: id, kind: doc.kind, key: k, value: v })))
+        .values(labels.map(([k, v]) => ({ resource_id: id, kind: doc.kind, key: k, value: v, name_key: key(doc.metadata.name) })))
         .execute();
     }
   }
@@ -383,14 +383,28 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     async list(actor: Actor, kind: string, q: { owner?: string | string[]; labels: [string, string][]; q?: string; limit: number; cursor?: string }) {
       const def = kindOf(kind);
       permissions.requireScope(actor, 'read');
-      let query = db.selectFrom('resources as r').selectAll('r').where('r.kind', '=', kind).where('r.deleted', '=', 0);
+      // With a label selector, walk the first label's index in name order (it is keyed by name), so a
+      // page costs one page of index entries however many resources carry the label.
+      const [first, ...more] = q.labels;
+      const plain = db.selectFrom('resources as r').selectAll('r');
+      let query = first
+        ? (db
+            .selectFrom('resource_labels as l0')
+            .innerJoin('resources as r', 'r.id', 'l0.resource_id')
+            .selectAll('r')
+            .where('l0.kind', '=', kind)
+            .where('l0.key', '=', first[0])
+            .where('l0.value', '=', first[1]) as unknown as typeof plain)
+        : plain;
+      const orderKey = first ? sql.ref('l0.name_key') : sql.ref('r.name_key');
+      query = query.where('r.kind', '=', kind).where('r.deleted', '=', 0);
       if (q.owner !== undefined) {
         const owners = (Array.isArray(q.owner) ? q.owner : [q.owner]).map(key);
         query = owners.length === 1 ? query.where('r.owner_key', '=', owners[0]!) : query.where('r.owner_key', 'in', owners.length ? owners : ['\u0000']);
       }
-      for (const [k, v] of q.labels) {
-        query = query.where('r.id', 'in', (eb) =>
-          eb.selectFrom('resource_labels').select('resource_id').where('kind', '=', kind).where('key', '=', k).where('value', '=', v),
+      for (const [k, v] of more) {
+        query = query.where(({ exists, selectFrom }) =>
+          exists(selectFrom('resource_labels as lx').select('lx.resource_id').where('lx.kind', '=', kind).where('lx.key', '=', k).where('lx.value', '=', v).whereRef('lx.name_key', '=', 'r.name_key')),
         );
       }
       const text = q.q?.trim().toLowerCase();
@@ -403,8 +417,8 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
           query = query.where(sql<boolean>`r.search_text like ${pattern} escape '\\'`);
         }
       }
-      if (q.cursor) query = query.where('r.name_key', '>', decodeCursor(q.cursor));
-      const rows = await query.orderBy('r.name_key').limit(q.limit + 1).execute();
+      if (q.cursor) query = query.where(orderKey, '>', decodeCursor(q.cursor));
+      const rows = await query.orderBy(orderKey).limit(q.limit + 1).execute();
       const page = rows.slice(0, q.limit);
       const items = page.map(rowToView).filter((v) => !def.canRead || def.canRead(actor, v));
       const last = page[page.length - 1];

@@ -82,13 +82,15 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('resources_kind_list').on('resources').columns(['kind', 'deleted', 'name_key']).execute();
   await db.schema.createIndex('resources_owner').on('resources').columns(['owner_key', 'kind', 'deleted', 'name_key']).execute();
 
+  // keyed by name so a label selector walks its index in list order and stops after one page
   await db.schema
     .createTable('resource_labels')
     .addColumn('resource_id', 'bigint', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('value', 'text', (c) => c.notNull())
-    .addPrimaryKeyConstraint('resource_labels_pk', ['kind', 'key', 'value', 'resource_id'])
+    .addColumn('name_key', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('resource_labels_pk', ['kind', 'key', 'value', 'name_key'])
     .execute();
   await db.schema.createIndex('resource_labels_resource').on('resource_labels').column('resource_id').execute();
 

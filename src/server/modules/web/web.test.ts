@@ -1,0 +1,129 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../../test-support.ts';
+import { NONCE_PLACEHOLDER } from './index.ts';
+
+const INDEX = `<!doctype html><html><head><meta name="csp-nonce" content="${NONCE_PLACEHOLDER}"><script type="module" src="/assets/main-abc123.js"></script></head><body><div id="root"></div></body></html>`;
+const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});\n`;
+const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+
+function nonceOf(body: string): string {
+  return /<meta name="csp-nonce" content="([^"]+)">/.exec(body)?.[1] ?? '';
+}
+
+describe('the web UI', () => {
+  let dir: string;
+  let t: TestContext & { admin: string };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'ethos-web-'));
+    await mkdir(path.join(dir, 'assets'));
+    await writeFile(path.join(dir, 'index.html'), INDEX);
+    await writeFile(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    await writeFile(path.join(dir, 'assets', 'main-abc123.js'), SCRIPT);
+    await writeFile(path.join(dir, 'assets', 'main-abc123.js.gz'), gzipSync(SCRIPT));
+    t = await createTestContext('sqlite', { webRoot: dir });
+  });
+  afterAll(async () => {
+    await t.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves the app at / with a strict CSP whose style nonce is in the page, never cached', async () => {
+    const res = await t.req('GET', '/', { headers: html });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^text\/html/);
+    expect(res.headers['cache-control']).toBe('no-cache');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+    const nonce = nonceOf(res.body);
+    expect(nonce).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain(`style-src 'self' 'nonce-${nonce}'`);
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("base-uri 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    const again = await t.req('GET', '/', { headers: html });
+    expect(nonceOf(again.body)).not.toBe(nonce);
+  });
+
+  it('answers deep links of the app with index.html so a reload keeps the page', async () => {
+    for (const url of ['/services/checkout', '/change-requests/12?tab=diff', '/admin/audit']) {
+      const res = await t.req('GET', url, { headers: html });
+      expect(res.status, url).toBe(200);
+      expect(res.body).toContain('<div id="root">');
+      expect(res.headers['content-security-policy']).toBeDefined();
+    }
+  });
+
+  it('serves hashed assets with a long immutable cache, compressed when the client accepts it', async () => {
+    const plain = await t.req('GET', '/assets/main-abc123.js');
+    expect(plain.status).toBe(200);
+    expect(plain.headers['content-type']).toMatch(/javascript/);
+    expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(plain.body).toBe(SCRIPT);
+    const gz = await t.app.inject({ method: 'GET', url: '/assets/main-abc123.js', headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gz.headers['content-type']).toMatch(/javascript/);
+    expect(gz.rawPayload.length).toBeLessThan(SCRIPT.length);
+  });
+
+  it('serves other files of the build with a short cache', async () => {
+    const res = await t.req('GET', '/favicon.svg');
+    expect(res.status).toBe(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=3600');
+  });
+
+  it('gives a 404, not the app, for missing assets and files, and nothing outside the build', async () => {
+    expect((await t.req('GET', '/assets/gone-123.js')).status).toBe(404);
+    expect((await t.req('GET', '/missing.png', { headers: html })).status).toBe(404);
+    const escape = await t.req('GET', '/assets/..%2f..%2fpackage.json');
+    expect([403, 404]).toContain(escape.status);
+    expect(JSON.stringify(escape.body)).not.toContain('ethos-web');
+  });
+
+  it('keeps API and protocol paths JSON: unknown ones are a JSON 404, even for a browser', async () => {
+    for (const url of ['/api/v1/nope', '/api', '/v1/metrics', '/metricsx/../api/v1/x']) {
+      const res = await t.req('GET', url, { headers: html });
+      expect(res.status, url).toBe(404);
+      expect(res.headers['content-type'], url).toMatch(/^application\/json/);
+      expect(res.body.error.code, url).toBe('NOT_FOUND');
+    }
+    const me = await t.req('GET', '/api/v1/me', { headers: html });
+    expect(me.status).toBe(401);
+    expect(me.body.error.code).toBe('AUTH_REQUIRED');
+    expect((await t.req('GET', '/healthz', { headers: html })).body).toEqual({ status: 'ok' });
+    expect((await t.req('GET', '/api/v1/openapi.json')).body.openapi).toBe('3.0.3');
+  });
+
+  it('answers clients that do not want HTML, and writes, with the JSON 404', async () => {
+    const json = await t.req('GET', '/services', { headers: { accept: 'application/json' } });
+    expect(json.status).toBe(404);
+    expect(json.body.error.code).toBe('NOT_FOUND');
+    const post = await t.req('POST', '/services', { headers: html, body: {} });
+    expect(post.status).toBe(404);
+  });
+});
+
+describe('the web UI before it is built', () => {
+  let t: TestContext & { admin: string };
+  beforeAll(async () => {
+    t = await createTestContext('sqlite', { webRoot: path.join(tmpdir(), 'ethos-web-never-built') });
+  });
+  afterAll(() => t.close());
+
+  it('says how to build it, and the API keeps working', async () => {
+    const res = await t.req('GET', '/catalog', { headers: html });
+    expect(res.status).toBe(503);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.body).toContain('npm run build');
+    expect((await t.req('GET', '/api/v1/me', { as: t.admin })).status).toBe(200);
+    expect((await t.req('GET', '/api/v1/nope', { headers: html })).body.error.code).toBe('NOT_FOUND');
+    expect((await t.req('GET', '/healthz')).status).toBe(200);
+  });
+});
