@@ -1,0 +1,14 @@
+import type { WebFeature } from './feature.ts';
+import { auditFeature } from '../features/audit/feature.ts';
+import { catalogFeature } from '../features/catalog/feature.ts';
+import { changesFeature } from '../features/changes/feature.ts';
+import { homeFeature } from '../features/home/feature.ts';
+import { identityFeature } from '../features/identity/feature.ts';
+import { resourcesFeature } from '../features/resources/feature.ts';
+
+/**
+ * Every feature of the UI, one folder each under src/web/features (mirroring the server's modules).
+ * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
+ * and service-page tabs follow.
+ */
+export const features: WebFeature[] = [homeFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature];

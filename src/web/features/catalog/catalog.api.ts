@@ -1,0 +1,41 @@
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { api } from '../../app/api.ts';
+import type { ResourceList, ResourceView } from '../../app/types.ts';
+
+/** Filters of a resource list (GET /api/v1/resources/{kind}). */
+export interface ListFilter {
+  q?: string;
+  owner?: string[];
+  label?: string[];
+  cursor?: string;
+  limit?: number;
+}
+
+/** One page of resources of a kind: one request per page, the previous page shown while the next loads. */
+export function useResourceList(kind: string, filter: ListFilter, enabled = true) {
+  return useQuery({
+    queryKey: ['resources', kind, 'list', filter],
+    queryFn: ({ signal }) => api<ResourceList>(`/resources/${encodeURIComponent(kind)}`, { query: { ...filter, limit: filter.limit ?? 50 }, signal }),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/** One resource. */
+export function useResource(kind: string, name: string) {
+  return useQuery({
+    queryKey: ['resources', kind, 'one', name.toLowerCase()],
+    queryFn: ({ signal }) => api<ResourceView>(`/resources/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`, { signal }),
+  });
+}
+
+/** Team names matching what the user typed, for owner pickers. */
+export function useTeamSuggestions(search: string) {
+  return useQuery({
+    queryKey: ['resources', 'Team', 'suggest', search],
+    queryFn: ({ signal }) => api<ResourceList>('/resources/Team', { query: { q: search || undefined, limit: 20 }, signal }),
+    placeholderData: keepPreviousData,
+    staleTime: 60_000,
+    select: (page) => page.items.map((t) => t.metadata.name),
+  });
+}

@@ -1,0 +1,154 @@
+import { Button, Group, SimpleGrid, Table, TagsInput, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useEffect, useRef, useState } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { Labels, LifecycleBadge, TierBadge } from '../../app/ui/badges.tsx';
+import { AppLink, serviceUrl, teamUrl } from '../../app/ui/links.tsx';
+import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
+import { PagerControls, useUrlPager } from '../../app/ui/pager.tsx';
+import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
+import { useResourceList, useTeamSuggestions } from './catalog.api.ts';
+
+const LABEL_RE = /^[^=\s]+=[^=\s]*$/;
+
+/** The service catalog: search, owner and label filters, cursor pages of 50. */
+export default function ServicesPage() {
+  useDocumentTitle('Services');
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const pager = useUrlPager();
+  const q = params.get('q') ?? '';
+  const owners = params.getAll('owner');
+  const labels = params.getAll('label');
+
+  const [search, setSearch] = useState(q);
+  const [debounced] = useDebouncedValue(search.trim(), 300);
+  const [ownerSearch, setOwnerSearch] = useState('');
+  const [ownerSearchDebounced] = useDebouncedValue(ownerSearch, 250);
+  const teams = useTeamSuggestions(ownerSearchDebounced);
+  const [labelError, setLabelError] = useState<string | null>(null);
+
+  // the search box writes the URL after a pause, replacing the entry and starting at page 1
+  const applied = useRef(q);
+  useEffect(() => {
+    if (debounced === applied.current) return;
+    applied.current = debounced;
+    const p = new URLSearchParams(params);
+    if (debounced) p.set('q', debounced);
+    else p.delete('q');
+    p.delete('cursor');
+    setParams(p, { replace: true });
+  }, [debounced, params, setParams]);
+  // Back and Forward change the URL: the box follows
+  useEffect(() => {
+    if (q !== applied.current) {
+      applied.current = q;
+      setSearch(q);
+    }
+  }, [q]);
+
+  const setList = (key: 'owner' | 'label', values: string[]) => {
+    const p = new URLSearchParams(params);
+    p.delete(key);
+    for (const v of values) p.append(key, v);
+    p.delete('cursor');
+    void navigate({ search: p.toString() }, { replace: true });
+  };
+
+  const list = useResourceList('Service', { q: q || undefined, owner: owners, label: labels, cursor: pager.cursor });
+  const filtered = !!(q || owners.length || labels.length);
+
+  return (
+    <>
+      <PageHeader
+        title="Services"
+        subtitle="Every service, its owning team, lifecycle and tier."
+        actions={
+          <Button component={Link} to="/resources/Service/new" variant="light">
+            Register a service
+          </Button>
+        }
+      />
+      <SimpleGrid cols={{ base: 1, sm: 3 }} mb="md" role="search" aria-label="Filter services">
+        <TextInput label="Search" placeholder="Name, title or description" value={search} onChange={(e) => setSearch(e.currentTarget.value)} type="search" />
+        <TagsInput
+          label="Owner teams"
+          placeholder={owners.length ? '' : 'Any team'}
+          data={teams.data ?? []}
+          value={owners}
+          onChange={(v) => setList('owner', v)}
+          searchValue={ownerSearch}
+          onSearchChange={setOwnerSearch}
+          clearable
+        />
+        <TagsInput
+          label="Labels"
+          placeholder={labels.length ? '' : 'key=value, then Enter'}
+          value={labels}
+          error={labelError}
+          onChange={(v) => {
+            const bad = v.find((x) => !LABEL_RE.test(x));
+            setLabelError(bad ? `“${bad}” is not key=value` : null);
+            setList('label', v.filter((x) => LABEL_RE.test(x)));
+          }}
+          clearable
+        />
+      </SimpleGrid>
+      {list.isPending ? (
+        <PageLoader label="Loading services" />
+      ) : list.error ? (
+        <ErrorState error={list.error} retry={() => void list.refetch()} />
+      ) : !list.data.items.length ? (
+        filtered ? (
+          <EmptyState title="No service matches these filters">Try fewer words, another team, or remove a label filter.</EmptyState>
+        ) : (
+          <EmptyState title="No services yet">Register one with “Register a service”, or push an ethos.yaml from a repository with ethos apply.</EmptyState>
+        )
+      ) : (
+        <>
+          <Table.ScrollContainer minWidth={720}>
+            <Table highlightOnHover aria-label="Services" aria-busy={list.isFetching} style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
+              <Table.Thead>
+                <Table.Tr>
+                  <Table.Th>Service</Table.Th>
+                  <Table.Th>Owner</Table.Th>
+                  <Table.Th>Lifecycle</Table.Th>
+                  <Table.Th>Labels</Table.Th>
+                </Table.Tr>
+              </Table.Thead>
+              <Table.Tbody>
+                {list.data.items.map((s) => (
+                  <Table.Tr key={s.metadata.name}>
+                    <Table.Td maw={420}>
+                      <AppLink to={serviceUrl(s.metadata.name)} fw={600}>
+                        {s.metadata.name}
+                      </AppLink>
+                      {(s.metadata.title || s.metadata.description) && (
+                        <Text size="xs" c="dimmed" lineClamp={1}>
+                          {s.metadata.title ?? s.metadata.description}
+                        </Text>
+                      )}
+                    </Table.Td>
+                    <Table.Td>
+                      <AppLink to={teamUrl(s.metadata.owner)}>{s.metadata.owner}</AppLink>
+                    </Table.Td>
+                    <Table.Td>
+                      <Group gap={4} wrap="nowrap">
+                        <LifecycleBadge lifecycle={s.spec.lifecycle} />
+                        <TierBadge tier={s.spec.tier} />
+                      </Group>
+                    </Table.Td>
+                    <Table.Td>
+                      <Labels labels={s.metadata.labels} max={3} />
+                    </Table.Td>
+                  </Table.Tr>
+                ))}
+              </Table.Tbody>
+            </Table>
+          </Table.ScrollContainer>
+          <PagerControls pager={pager} nextCursor={list.data.nextCursor} loading={list.isFetching} label="Service pages" />
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,27 @@
+import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** The web UI: src/web, built into dist/web and served by `ethos serve`. */
+export default defineConfig({
+  root: here('./src/web'),
+  publicDir: here('./src/web/public'),
+  base: '/',
+  plugins: [react()],
+  build: {
+    outDir: here('./dist/web'),
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    target: 'es2022',
+    // no inline data: fonts or scripts: the CSP admits 'self' only
+    assetsInlineLimit: 0,
+    reportCompressedSize: true,
+    chunkSizeWarningLimit: 700,
+  },
+  server: {
+    port: Number(process.env.ETHOS_DEV_PORT ?? 5173),
+    proxy: { '/api': `http://127.0.0.1:${process.env.ETHOS_DEV_API_PORT ?? 4680}` },
+  },
+});
