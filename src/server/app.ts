@@ -7,6 +7,7 @@ import type { Clock } from './platform/clock.ts';
 import { createSecretBox } from './platform/crypto.ts';
 import type { Db } from './platform/db.ts';
 import { registerErrorHandler } from './platform/errors.ts';
+import { createMaintenance } from './platform/maintenance.ts';
 import type { Metrics } from './platform/metrics.ts';
 import { safeEqual } from './platform/crypto.ts';
 import { auditRoutes, createAuditService } from './modules/audit/index.ts';
@@ -70,7 +71,8 @@ export async function buildApp(deps: AppDeps) {
   const catalog = createCatalog({ db, kinds, resources, missingUsers: (names, ex) => identity.missingUsers(names, ex) });
   late.catalog = catalog;
   const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u, ex) => identity.emailsOf(u, ex), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
-  const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex) });
+  const maintenance = createMaintenance(db);
+  const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex), noteWrites: (n) => maintenance.noteWrites(n) });
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -113,7 +115,7 @@ export async function buildApp(deps: AppDeps) {
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance } });
 }
 
 /** The built application with its services (for main.ts, workers and tests). */

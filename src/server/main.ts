@@ -37,6 +37,13 @@ export async function startServer(settings: Settings = readSettings()) {
     );
   }
   const timers: NodeJS.Timeout[] = [];
+  if (db.kind === 'postgres') {
+    timers.push(
+      setInterval(() => {
+        app.services.maintenance.analyzeStaleTables().catch((err) => app.log.warn({ err }, 'analyze failed'));
+      }, 60_000),
+    );
+  }
   if (settings.smtpUrl) {
     const send = smtpTransport(settings.smtpUrl, settings.smtpFrom);
     timers.push(

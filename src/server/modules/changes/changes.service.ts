@@ -28,6 +28,8 @@ export function createChangeService(deps: {
   audit: AuditService;
   inbox: InboxService;
   membersOf(teamKey: string, ex: Executor): Promise<{ user_key: string; role: string }[]>;
+  /** Told how many resources an apply wrote (keeps planner statistics fresh). */
+  noteWrites?(count: number): void;
 }) {
   const { db, clock, resources, audit, inbox } = deps;
   const now = () => clock.now().toISOString();
@@ -402,6 +404,7 @@ export function createChangeService(deps: {
         if (err !== rollback) throw err;
       }
       if (!dryRun) {
+        deps.noteWrites?.(results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').length);
         const counts = results.reduce<Record<string, number>>((acc, r) => ((acc[r.outcome] = (acc[r.outcome] ?? 0) + 1), acc), {});
         await audit.record(db, { actor: actor.name, action: 'apply', ip: actor.ip, details: { documents: results.length, ...counts } });
       }
