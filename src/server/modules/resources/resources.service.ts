@@ -164,8 +164,16 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     return rows;
   }
 
+  // teams known to exist within one transaction: an apply of many services names few owners
+  const knownTeams = new WeakMap<object, Set<string>>();
+
   async function teamExists(ex: Kysely<Database>, teamKey: string): Promise<boolean> {
+    if (knownTeams.get(ex)?.has(teamKey)) return true;
     const row = await ex.selectFrom('resources').select('id').where('kind', '=', 'Team').where('name_key', '=', teamKey).where('deleted', '=', 0).executeTakeFirst();
+    if (row && ex.isTransaction) {
+      if (!knownTeams.has(ex)) knownTeams.set(ex, new Set());
+      knownTeams.get(ex)!.add(teamKey);
+    }
     return !!row;
   }
 
@@ -243,6 +251,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     }
     const masked = (d: ResourceDocument | null) => (d ? publicDocument(d) : null);
     const diff = diffDocuments(label, masked(live?.document ?? null), next ? publicDocument(next, secretsChanged, '<secret:changed>') : null);
+    if (target.kind === 'Team' && !next) knownTeams.get(trx)?.delete(key(target.name));
     const revision = (current?.revision ?? 0) + 1;
     const outcome: WriteResult['outcome'] = !next ? 'deleted' : live ? 'updated' : 'created';
     if (opts.dryRun) return { outcome, revision, diff, view: null };
