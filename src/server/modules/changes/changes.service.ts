@@ -357,6 +357,7 @@ export function createChangeService(deps: {
       const order = parsed.map((p) => p.doc!).map((doc, i) => ({ doc, i })).sort((a, b) => Number(b.doc.kind === 'Team') - Number(a.doc.kind === 'Team') || a.i - b.i);
       const results: ApplyResult[] = new Array(order.length);
       const run = async (trx: Transaction<Database>) => {
+        await resources.prefetch(trx, order.map(({ doc }) => ({ kind: doc.kind, name: doc.metadata.name })));
         for (const { doc, i } of order) {
           const target = { kind: doc.kind, name: doc.metadata.name };
           const base = { kind: doc.kind, name: doc.metadata.name, revision: null, changeRequest: null, error: null };

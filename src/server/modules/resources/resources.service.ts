@@ -140,7 +140,18 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     };
   }
 
+  // rows read ahead for a batch (apply): kind/name key → row, or null when it does not exist.
+  // An entry is used once, by the write of that resource, so it never outlives the row it copies.
+  const prefetched = new WeakMap<object, Map<string, ResourceRow | null>>();
+
   async function loadRow(ex: Kysely<Database>, kind: string, name: string, forUpdate = false): Promise<ResourceRow | undefined> {
+    const ahead = prefetched.get(ex);
+    const id = `${kind}/${key(name)}`;
+    if (ahead?.has(id)) {
+      const row = ahead.get(id);
+      ahead.delete(id);
+      return row ?? undefined;
+    }
     let q = ex.selectFrom('resources').selectAll().where('kind', '=', kind).where('name_key', '=', key(name));
     if (forUpdate && deps.db.kind === 'postgres') q = q.forUpdate();
     return q.executeTakeFirst();
@@ -374,6 +385,27 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       return r.document ? (JSON.parse(r.document) as ResourceDocument) : null;
     },
     writeInTransaction,
+
+    /**
+     * Reads (and on PostgreSQL locks) the current rows of many resources in one query, for the
+     * writes that follow in the same transaction: a batch costs one round trip, not one a document.
+     */
+    async prefetch(trx: Transaction<Database>, targets: Target[]): Promise<void> {
+      const ahead = prefetched.get(trx) ?? new Map<string, ResourceRow | null>();
+      prefetched.set(trx, ahead);
+      const byKind = new Map<string, string[]>();
+      for (const t of targets) byKind.set(t.kind, [...(byKind.get(t.kind) ?? []), key(t.name)]);
+      for (const [kind, names] of byKind) {
+        for (let i = 0; i < names.length; i += 500) {
+          const chunk = names.slice(i, i + 500);
+          let q = trx.selectFrom('resources').selectAll().where('kind', '=', kind).where('name_key', 'in', chunk);
+          if (deps.db.kind === 'postgres') q = q.orderBy('id').forUpdate();
+          const rows = await q.execute();
+          for (const n of chunk) ahead.set(`${kind}/${n}`, null);
+          for (const r of rows) ahead.set(`${kind}/${r.name_key}`, r);
+        }
+      }
+    },
     authorizeWrite: (ctx: WriteContext) => authorizeWrite(ctx, kindOf((ctx.next ?? ctx.current?.document)!.kind)),
 
     /** Writes in a transaction of its own. */
