@@ -1,6 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authPlugin } from './platform/auth.ts';
 import type { Clock } from './platform/clock.ts';
@@ -90,7 +91,7 @@ export async function buildApp(deps: AppDeps) {
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
     try {
-      await db.kysely.selectFrom('users').select('name_key').limit(1).execute();
+      await sql`select 1`.execute(db.kysely);
       return { status: 'ready' };
     } catch {
       return reply.status(503).header('retry-after', '5').send({ status: 'database unavailable' });
