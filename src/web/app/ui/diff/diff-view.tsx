@@ -4,10 +4,26 @@ import { dump } from 'js-yaml';
 import { useMemo } from 'react';
 import classes from './diff-view.module.css';
 
-/** A document as YAML with sorted keys, as the server's diffs show it. */
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/**
+ * A document in the canonical YAML the server's diffs use (envelope in order, metadata fields in
+ * order, spec and labels with sorted keys), so that client-side and server-side diffs read alike.
+ */
 export function toYaml(doc: unknown): string {
   if (doc === null || doc === undefined) return '';
-  return dump(doc, { sortKeys: true, lineWidth: -1, noRefs: true });
+  const d = doc as { apiVersion?: unknown; kind?: unknown; metadata?: Record<string, unknown>; spec?: unknown };
+  if (!d.metadata) return dump(sortKeys(doc), { lineWidth: -1, noRefs: true, quotingType: '"' });
+  const m = d.metadata;
+  const metadata: Record<string, unknown> = { name: m.name, owner: m.owner };
+  if (m.title !== undefined) metadata.title = m.title;
+  if (m.description !== undefined) metadata.description = m.description;
+  if (m.labels && Object.keys(m.labels).length) metadata.labels = sortKeys(m.labels);
+  return dump({ apiVersion: d.apiVersion, kind: d.kind, metadata, spec: sortKeys(d.spec ?? {}) }, { lineWidth: -1, noRefs: true, quotingType: '"' });
 }
 
 interface Row {

@@ -1,0 +1,187 @@
+// @vitest-environment happy-dom
+/**
+ * Renders the whole web UI in happy-dom against a real, in-process Ethos API (fetch goes to
+ * app.inject with a cookie jar), to catch pages that fail to render or to talk to the API.
+ * The browser tests in test/e2e drive the built UI in Chromium; this one needs no browser.
+ */
+import { act } from 'react';
+import { createRoot, type Root as ReactRoot } from 'react-dom/client';
+import { createMemoryRouter } from 'react-router';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
+import { setCsrfToken } from './api.ts';
+import { createQueryClient, Root } from './root.tsx';
+import { buildRoutes } from './router.tsx';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let t: TestContext & { admin: string };
+const jar = new Map<string, string>();
+
+function installFetch() {
+  globalThis.fetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
+    const url = new URL(String(input), 'http://localhost');
+    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
+    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await t.app.inject({ method: (init.method ?? 'GET') as 'GET', url: url.pathname + url.search, headers, ...(init.body ? { payload: String(init.body) } : {}) });
+    const setCookie = res.headers['set-cookie'];
+    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
+      const [pair] = c.split(';');
+      const [name, value] = pair!.split('=');
+      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) jar.delete(name!);
+      else jar.set(name!, value);
+    }
+    return new Response(res.statusCode === 204 ? null : res.body, { status: res.statusCode, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') } });
+  }) as typeof fetch;
+}
+
+let root: ReactRoot | null = null;
+let router: ReturnType<typeof createMemoryRouter> | null = null;
+
+async function show(path: string) {
+  if (root) act(() => root!.unmount());
+  document.body.innerHTML = '<div id="root"></div>';
+  router = createMemoryRouter(buildRoutes(), { initialEntries: [path] });
+  root = createRoot(document.getElementById('root')!);
+  await act(async () => root!.render(<Root router={router as never} queryClient={createQueryClient()} />));
+}
+
+async function until(check: () => boolean, what: string, ms = 8000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}; page text: ${text().slice(-1500)}`);
+    await act(async () => new Promise((r) => setTimeout(r, 25)));
+  }
+}
+
+/** What a reader sees: the page's text without the style elements' CSS. */
+function text(): string {
+  const copy = document.body.cloneNode(true) as HTMLElement;
+  for (const s of copy.querySelectorAll('style')) s.remove();
+  return copy.textContent ?? '';
+}
+const see = (s: string) => until(() => text().includes(s), `“${s}”`);
+
+function input(label: string): HTMLInputElement | HTMLTextAreaElement {
+  const l = [...document.querySelectorAll('label')].find((x) => x.textContent?.replace(/\s*\*$/, '').trim() === label);
+  const el = l?.htmlFor ? document.getElementById(l.htmlFor) : null;
+  if (!el) throw new Error(`no field labelled ${label}`);
+  return el as HTMLInputElement;
+}
+
+async function type(label: string, value: string) {
+  const el = input(label);
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  await act(async () => {
+    Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
+
+async function click(name: string) {
+  const el = [...document.querySelectorAll('button, a')].find((b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name) as HTMLElement | undefined;
+  if (!el) throw new Error(`no button or link “${name}”; page text: ${text().slice(0, 400)}`);
+  await act(async () => el.click());
+}
+
+describe('the web UI against the API', () => {
+  beforeAll(async () => {
+    t = await createTestContext('sqlite');
+    installFetch();
+    await t.req('POST', '/api/v1/users', { as: t.admin, body: { name: 'alice', password: 'alice-first-password' } });
+    await t.req('PUT', '/api/v1/resources/Team/payments', { as: t.admin, body: teamDoc('payments', [{ user: 'alice', role: 'maintainer' }]) });
+    await t.req('PUT', '/api/v1/resources/Team/search', { as: t.admin, body: teamDoc('search', [{ user: 'admin', role: 'maintainer' }]) });
+    await t.req('PUT', '/api/v1/resources/Service/checkout', { as: t.admin, body: serviceDoc('checkout', 'payments', { tier: '1', runbook: 'https://wiki.example.com/checkout' }, { labels: { env: 'prod' } }) });
+    await t.req('PUT', '/api/v1/resources/Service/checkout', { as: t.admin, body: serviceDoc('checkout', 'payments', { tier: '2', runbook: 'https://wiki.example.com/checkout' }, { labels: { env: 'prod' } }) });
+    await t.req('PUT', '/api/v1/resources/Service/finder', { as: t.admin, body: serviceDoc('finder', 'search') });
+  });
+  afterAll(async () => {
+    if (root) act(() => root!.unmount());
+    await t.close();
+  });
+
+  it('sends a visitor to sign-in, and a new user to choose a password before anything else', async () => {
+    await show('/services');
+    await see('Sign in to Ethos');
+    await type('User name', 'alice');
+    await type('Password', 'wrong-password-here');
+    await click('Sign in');
+    await see('Wrong user name or password');
+    await type('Password', 'alice-first-password');
+    await click('Sign in');
+    await see('Choose a new password');
+    await type('Current password', 'alice-first-password');
+    await type('New password', 'a brand new passphrase');
+    await type('Repeat the new password', 'a brand new passphrase');
+    await click('Set new password');
+    await see('Hello, alice');
+    await see('Services of your teams');
+    await until(() => text().includes('checkout'), 'checkout on the home page');
+  });
+
+  it('lists, searches and opens services; the service page shows owner, links and history', async () => {
+    await show('/services');
+    await see('finder');
+    expect(text()).toContain('checkout');
+    await show('/services?q=check');
+    await until(() => text().includes('checkout') && !text().includes('finder'), 'the search result');
+    await show('/services/checkout');
+    await see('Owned by');
+    expect(text()).toContain('https://wiki.example.com/checkout');
+    expect(text()).toContain('env=prod');
+    await show('/services/checkout/history');
+    await see('Revision 1 → revision 2');
+    await see('Roll back to this');
+    await until(() => /removed: +tier: "1"/.test(text()) && /added: +tier: "2"/.test(text()), 'the side-by-side diff of the tier');
+  });
+
+  it('proposes a change to a service of another team, and shows the change request with its diff', async () => {
+    await show('/resources/Service/finder/edit');
+    await see('Propose a change to Service/finder');
+    await type('Tier', '3');
+    await type('Why this change?', 'finder is tier 3');
+    await click('Propose change');
+    await see('#1 finder is tier 3');
+    await see('Proposed change');
+    await see('No reviews yet');
+    await until(() => /added: +tier: "3"/.test(text()), 'the proposed tier in the diff');
+    const cr = await t.req('GET', '/api/v1/change-requests/1', { as: t.admin });
+    expect(cr.body.document.spec.tier).toBe('3');
+  });
+
+  it('an owner edits directly with If-Match and sees the new revision', async () => {
+    await show('/resources/Service/checkout/edit');
+    await see('Edit Service/checkout');
+    await type('Title', 'Checkout API');
+    await click('Save');
+    await see('Checkout API (checkout)');
+    const svc = await t.req('GET', '/api/v1/resources/Service/checkout', { as: t.admin });
+    expect(svc.body.metadata.revision).toBe(3);
+  });
+
+  it('creates a token and shows its secret once; teams and the account page render', async () => {
+    await show('/account/tokens');
+    await see('No tokens yet');
+    await click('Create token');
+    await type('Name', 'laptop');
+    const buttons = [...document.querySelectorAll('button[type="submit"]')].filter((b) => b.textContent === 'Create token');
+    await act(async () => (buttons.at(-1) as HTMLButtonElement).click());
+    await see('shown only now');
+    expect(document.querySelector('[data-testid="secret-value"]')?.textContent).toMatch(/^ethos_/);
+    await show('/teams/payments');
+    await see('You are a maintainer of this team.');
+    await show('/account');
+    await see('Your profile');
+  });
+
+  it('signs out, and a 401 afterwards lands on sign-in', async () => {
+    await show('/');
+    await see('Hello, alice');
+    await click('Account menu for alice');
+    await click('Sign out');
+    await see('Sign in to Ethos');
+    setCsrfToken(null);
+    await show('/change-requests');
+    await see('Sign in to Ethos');
+  });
+});
