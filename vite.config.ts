@@ -18,6 +18,8 @@ export default defineConfig({
     // no inline data: fonts or scripts: the CSP admits 'self' only
     assetsInlineLimit: 0,
     reportCompressedSize: true,
+    // .vite/manifest.json: which chunks each page loads (scripts/bundle-report.js sums them)
+    manifest: true,
     chunkSizeWarningLimit: 700,
   },
   server: {
