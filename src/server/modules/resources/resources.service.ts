@@ -425,8 +425,10 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
       const def = kindOf(kind);
       permissions.requireScope(actor, 'read');
       // With a label selector, walk the first label's index in name order (it is keyed by name), so a
-      // page costs one page of index entries however many resources carry the label.
-      const [first, ...more] = q.labels;
+      // page costs one page of index entries however many resources carry the label. An owner filter
+      // is more selective (one team's resources), so then the owner index drives instead.
+      const first = q.owner === undefined ? q.labels[0] : undefined;
+      const more = first ? q.labels.slice(1) : q.labels;
       const plain = db.selectFrom('resources as r').selectAll('r');
       let query = first
         ? (db

@@ -205,6 +205,10 @@ describe.each(databases)('resources on %s', (dbKind) => {
     expect(names(byOwner)).toEqual(['handover', 'list-0', 'list-1', 'list-2', 'list-3', 'list-4', 'list-5', 'list-6']);
     const byLabels = await t.req('GET', '/api/v1/resources/Service?label=tier=odd&label=region=eu', { as: bob });
     expect(names(byLabels)).toEqual(['list-1', 'list-3', 'list-5']);
+    const ownerAndLabel = await t.req('GET', '/api/v1/resources/Service?owner=search&label=tier=odd&limit=2', { as: bob });
+    expect(names(ownerAndLabel)).toEqual(['list-1', 'list-3']);
+    const labelPage2 = await t.req('GET', `/api/v1/resources/Service?label=tier=odd&label=region=eu&limit=2&cursor=${ownerAndLabel.body.nextCursor}`, { as: bob });
+    expect(names(labelPage2)).toEqual(['list-5']);
     expect(names(await t.req('GET', '/api/v1/resources/Service?q=indexer', { as: bob }))).toEqual(['list-3']);
     expect(names(await t.req('GET', '/api/v1/resources/Service?q=st-', { as: bob }))).toHaveLength(7);
     const p1 = await t.req('GET', '/api/v1/resources/Service?owner=search&limit=3', { as: bob });
