@@ -8,7 +8,7 @@ import { act } from 'react';
 import { createRoot, type Root as ReactRoot } from 'react-dom/client';
 import { createMemoryRouter } from 'react-router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
+import { ADMIN_PASSWORD, createTestContext, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
 import { setCsrfToken } from './api.ts';
 import { createQueryClient, Root } from './root.tsx';
 import { buildRoutes } from './router.tsx';
@@ -79,7 +79,7 @@ async function type(label: string, value: string) {
 }
 
 async function click(name: string) {
-  const el = [...document.querySelectorAll('button, a')].find((b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name) as HTMLElement | undefined;
+  const el = [...document.querySelectorAll('button, a, label')].find((b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name) as HTMLElement | undefined;
   if (!el) throw new Error(`no button or link “${name}”; page text: ${text().slice(0, 400)}`);
   await act(async () => el.click());
 }
@@ -174,6 +174,47 @@ describe('the web UI against the API', () => {
     await see('Your profile');
   });
 
+  it('an owner approves and merges a change request from the inbox', async () => {
+    const opened = await t.req('POST', '/api/v1/change-requests', { as: t.admin, body: { message: 'checkout goes tier 5', document: serviceDoc('checkout', 'payments', { tier: '5' }) } });
+    expect(opened.status).toBe(201);
+    await show('/change-requests');
+    await see(`#${opened.body.id} checkout goes tier 5`);
+    await show(`/change-requests/${opened.body.id}`);
+    await see('No approval yet from a member of payments');
+    await type('Your review', 'Looks right.');
+    await click('Approve');
+    await see('ready to merge');
+    expect(text()).toContain('Looks right.');
+    await click('Merge');
+    await see('Merged by alice');
+    expect((await t.req('GET', '/api/v1/resources/Service/checkout', { as: t.admin })).body.spec.tier).toBe('5');
+  });
+
+  it('a stale change request shows what others changed and what it changes', async () => {
+    const opened = await t.req('POST', '/api/v1/change-requests', { as: t.admin, body: { message: 'add a runbook', document: serviceDoc('checkout', 'payments', { tier: '5', runbook: 'https://runbooks.example.com/checkout' }) } });
+    await t.req('PUT', '/api/v1/resources/Service/checkout', { as: t.admin, body: serviceDoc('checkout', 'payments', { tier: '6' }) });
+    await show(`/change-requests/${opened.body.id}`);
+    await see('Conflict: the Service changed after this request was written');
+    await see('What others changed');
+    await until(() => /added: +tier: "6"/.test(text()) && /added: +runbook: https:\/\/runbooks.example.com\/checkout/.test(text()), 'both sides of the conflict');
+  });
+
+  it('creates a team and becomes its maintainer', async () => {
+    await show('/teams/new');
+    await see('Create a team');
+    await type('Name', 'growth');
+    await click('Create');
+    await see('You are a maintainer of this team.');
+    expect((await t.req('GET', '/api/v1/resources/Team/growth', { as: t.admin })).body.spec.members).toEqual([{ user: 'alice', role: 'maintainer' }]);
+  });
+
+  it('edits a document as YAML', async () => {
+    await show('/resources/Service/checkout/edit');
+    await see('Edit Service/checkout');
+    await click('YAML');
+    await until(() => !!document.querySelector('.cm-content') && text().includes('apiVersion: ethos/v1'), 'the YAML editor');
+  });
+
   it('signs out, and a 401 afterwards lands on sign-in', async () => {
     await show('/');
     await see('Hello, alice');
@@ -183,5 +224,27 @@ describe('the web UI against the API', () => {
     setCsrfToken(null);
     await show('/change-requests');
     await see('Sign in to Ethos');
+  });
+
+  it('an admin creates a user (temporary password shown once) and reads the audit log', async () => {
+    await show('/sign-in');
+    await see('Sign in to Ethos');
+    await type('User name', 'admin');
+    await type('Password', ADMIN_PASSWORD);
+    await click('Sign in');
+    await see('Hello, admin');
+    expect(text()).toContain('Administration');
+    await show('/admin/users');
+    await see('alice');
+    await click('Create user');
+    await type('User name', 'bob');
+    const submit = [...document.querySelectorAll('button[type="submit"]')].find((b) => b.textContent === 'Create user') as HTMLButtonElement;
+    await act(async () => submit.click());
+    await see('Temporary password of bob');
+    await show('/admin/audit?action=user.create');
+    await see('user.create');
+    expect(text()).not.toContain('auth.login.failed');
+    await show('/admin/tokens');
+    await see('laptop');
   });
 });

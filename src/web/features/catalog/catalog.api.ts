@@ -30,8 +30,9 @@ export function useResource(kind: string, name: string) {
 }
 
 /** Team names matching what the user typed, for owner pickers. */
-export function useTeamSuggestions(search: string) {
+export function useTeamSuggestions(search: string, enabled = true) {
   return useQuery({
+    enabled,
     queryKey: ['resources', 'Team', 'suggest', search],
     queryFn: ({ signal }) => api<ResourceList>('/resources/Team', { query: { q: search || undefined, limit: 20 }, signal }),
     placeholderData: keepPreviousData,

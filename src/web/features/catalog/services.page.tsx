@@ -25,7 +25,9 @@ export default function ServicesPage() {
   const [debounced] = useDebouncedValue(search.trim(), 300);
   const [ownerSearch, setOwnerSearch] = useState('');
   const [ownerSearchDebounced] = useDebouncedValue(ownerSearch, 250);
-  const teams = useTeamSuggestions(ownerSearchDebounced);
+  // suggestions only once the owner box is used: a catalog page costs one request
+  const [ownerOpen, setOwnerOpen] = useState(false);
+  const teams = useTeamSuggestions(ownerSearchDebounced, ownerOpen || !!ownerSearchDebounced);
   const [labelError, setLabelError] = useState<string | null>(null);
 
   // the search box writes the URL after a pause, replacing the entry and starting at page 1
@@ -79,6 +81,8 @@ export default function ServicesPage() {
           onChange={(v) => setList('owner', v)}
           searchValue={ownerSearch}
           onSearchChange={setOwnerSearch}
+          onDropdownOpen={() => setOwnerOpen(true)}
+          onFocus={() => setOwnerOpen(true)}
           clearable
         />
         <TagsInput

@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
-import { roleIn, useMe } from '../../app/session.tsx';
+import { meQueryKey, roleIn, useMe } from '../../app/session.tsx';
 import { StateBadge, VerdictBadge } from '../../app/ui/badges.tsx';
 import { ConfirmButton } from '../../app/ui/confirm.tsx';
 import { LazyDiff } from '../../app/ui/diff/index.tsx';
@@ -84,6 +84,7 @@ export default function ChangeRequestPage() {
     onSuccess: async (next) => {
       notifications.show({ color: 'green', title: 'Merged', message: `${next.kind}/${next.name} is now at revision ${next.mergedRevision}.` });
       await queryClient.invalidateQueries({ queryKey: ['resources', next.kind] });
+      if (next.kind === 'Team') await queryClient.invalidateQueries({ queryKey: meQueryKey });
       await refresh(next);
     },
     onError: () => void cr.refetch(),

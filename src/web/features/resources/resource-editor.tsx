@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
-import { canWrite, roleIn, useMe } from '../../app/session.tsx';
+import { canWrite, meQueryKey, roleIn, useMe } from '../../app/session.tsx';
 import { LazyDiff } from '../../app/ui/diff/index.tsx';
 import { changeRequestUrl, resourceUrl } from '../../app/ui/links.tsx';
 import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
@@ -123,6 +123,8 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
   };
   const done = async (view: ResourceView) => {
     await queryClient.invalidateQueries({ queryKey: ['resources', kind] });
+    // team writes change memberships, and so what the user may do
+    if (kind === 'Team') await queryClient.invalidateQueries({ queryKey: meQueryKey });
     notifications.show({ color: 'green', title: isNew ? 'Created' : 'Saved', message: `${kind}/${view.metadata.name} is at revision ${view.metadata.revision}.` });
     void navigate(resourceUrl(kind, view.metadata.name));
   };
