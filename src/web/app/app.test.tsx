@@ -8,6 +8,7 @@ import { act } from 'react';
 import { createRoot, type Root as ReactRoot } from 'react-dom/client';
 import { createMemoryRouter } from 'react-router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ADMIN_PASSWORD, createTestContext, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
 import { setCsrfToken } from './api.ts';
 import { createQueryClient, Root } from './root.tsx';
@@ -78,6 +79,15 @@ async function type(label: string, value: string) {
   });
 }
 
+/** Clicks the confirming button of the open dialog. */
+async function confirm(name: string) {
+  await until(() => !!document.querySelector('[role="dialog"]'), 'a dialog');
+  const dialog = [...document.querySelectorAll('[role="dialog"]')].at(-1)!;
+  const el = [...dialog.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
+  if (!el) throw new Error(`no “${name}” in the dialog: ${dialog.textContent}`);
+  await act(async () => el.click());
+}
+
 async function click(name: string) {
   const el = [...document.querySelectorAll('button, a, label')].find((b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name) as HTMLElement | undefined;
   if (!el) throw new Error(`no button or link “${name}”; page text: ${text().slice(0, 400)}`);
@@ -87,6 +97,8 @@ async function click(name: string) {
 describe('the web UI against the API', () => {
   beforeAll(async () => {
     t = await createTestContext('sqlite');
+    // a kind with a secret field, as later capabilities register them
+    t.app.services.kinds.register({ kind: 'Webhook', spec: z.object({ url: z.string(), token: z.string().optional() }).strict(), secretFields: ['token'] });
     installFetch();
     await t.req('POST', '/api/v1/users', { as: t.admin, body: { name: 'alice', password: 'alice-first-password' } });
     await t.req('PUT', '/api/v1/resources/Team/payments', { as: t.admin, body: teamDoc('payments', [{ user: 'alice', role: 'maintainer' }]) });
@@ -215,6 +227,58 @@ describe('the web UI against the API', () => {
     await until(() => !!document.querySelector('.cm-content') && text().includes('apiVersion: ethos/v1'), 'the YAML editor');
   });
 
+  it('generates the form of any kind; a secret field is write-only and kept when left empty', async () => {
+    await show('/resources/Webhook/new');
+    await see('New Webhook');
+    await type('Name', 'hook');
+    await type('Owner team', 'payments');
+    await type('Url', 'https://hooks.example.com/a');
+    expect(input('Token').getAttribute('type')).toBe('password');
+    await type('Token', 'very-secret-value');
+    await click('Create');
+    await see('History of Webhook/hook');
+    expect(text()).not.toContain('very-secret-value');
+    const stored = await t.req('GET', '/api/v1/resources/Webhook/hook', { as: t.admin });
+    expect(stored.body.spec).toEqual({ url: 'https://hooks.example.com/a', token: '<secret:set>' });
+    await show('/resources/Webhook/hook/edit');
+    await see('A value is stored (never shown)');
+    expect((input('Token') as HTMLInputElement).value).toBe('');
+    await type('Url', 'https://hooks.example.com/b');
+    await click('Save');
+    await see('History of Webhook/hook');
+    const revs = await t.req('GET', '/api/v1/resources/Webhook/hook/revisions', { as: t.admin });
+    expect(revs.body.items.map((r: { secretsChanged: string[] }) => r.secretsChanged)).toEqual([[], ['token']]);
+  });
+
+  it('shows the server’s validation messages on the fields', async () => {
+    await show('/resources/Webhook/hook/edit');
+    await see('Edit Webhook/hook');
+    await type('Title', 'x'.repeat(201));
+    await click('Save');
+    await see('Not saved');
+    await see('metadata.title');
+  });
+
+  it('rolls back to an earlier revision from the history', async () => {
+    await show('/resources/Webhook/hook/history');
+    await see('Roll back to this');
+    await click('Roll back to revision 1');
+    await see('Roll back to revision 1?');
+    await confirm('Roll back');
+    await see('Rolled back');
+    const now = await t.req('GET', '/api/v1/resources/Webhook/hook', { as: t.admin });
+    expect(now.body.spec.url).toBe('https://hooks.example.com/a');
+    expect(now.body.metadata.revision).toBe(3);
+  });
+
+  it('revokes a token', async () => {
+    await show('/account/tokens');
+    await see('laptop');
+    await click('Revoke token laptop');
+    await confirm('Revoke');
+    await see('revoked');
+  });
+
   it('signs out, and a 401 afterwards lands on sign-in', async () => {
     await show('/');
     await see('Hello, alice');
@@ -246,5 +310,11 @@ describe('the web UI against the API', () => {
     expect(text()).not.toContain('auth.login.failed');
     await show('/admin/tokens');
     await see('laptop');
+    await show('/admin/users');
+    await see('bob');
+    await click('Disable bob');
+    await confirm('Disable');
+    await until(() => text().includes('disabled') && text().includes('Enable'), 'bob disabled');
+    expect((await t.req('GET', '/api/v1/users?q=bob', { as: t.admin })).body.items[0].disabled).toBe(true);
   });
 });
