@@ -79,6 +79,7 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
     return shell;
   }
 
+  if (!(await loadShell())) app.log.warn({ root }, 'the web UI is not built: run `npm run build` (or `npm start`); the API works without it');
   await app.register(fastifyStatic, {
     root,
     serve: false,

@@ -100,8 +100,14 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
   const me = useMe();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  // a stale proposal is redone on top of the current revision: the editor starts from it
+  const rebase = !!changeRequest?.stale && !!current && !!changeRequest.conflict;
   const [doc, setDoc] = useState<EditableDocument>(() =>
-    changeRequest?.document ? (structuredClone(changeRequest.document) as unknown as EditableDocument) : current ? toWritable(structuredClone(current) as unknown as EditableDocument) : blankDocument(kind, me.teams[0]?.team ?? null),
+    changeRequest?.document && !rebase
+      ? (structuredClone(changeRequest.document) as unknown as EditableDocument)
+      : current
+        ? toWritable(structuredClone(current) as unknown as EditableDocument)
+        : blankDocument(kind, me.teams[0]?.team ?? null),
   );
   const [base, setBase] = useState<ResourceView | null>(current);
   const [mode, setMode] = useState<'form' | 'yaml'>('form');
@@ -205,6 +211,16 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
         }
       />
       <Stack>
+        {rebase && (
+          <Alert color="orange" title={`Redo your change on top of revision ${changeRequest!.currentRevision}`}>
+            <Stack gap="xs">
+              <Text size="sm">
+                Others changed {kind}/{name} since your proposal (based on revision {changeRequest!.baseRevision}). The editor holds the current revision {changeRequest!.currentRevision}; apply your change to it again — this is what you proposed — then update the request.
+              </Text>
+              <LazyDiff patch={changeRequest!.conflict!.baseToProposed} oldLabel={`Revision ${changeRequest!.baseRevision}`} newLabel="Your proposal" />
+            </Stack>
+          </Alert>
+        )}
         {conflict && (
           <Alert color="orange" title="Someone else saved first" role="alert">
             <Stack gap="xs">
