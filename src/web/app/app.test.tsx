@@ -174,10 +174,9 @@ describe('the web UI against the API', () => {
   it('creates a token and shows its secret once; teams and the account page render', async () => {
     await show('/account/tokens');
     await see('No tokens yet');
-    await click('Create token');
+    await click('New token');
     await type('Name', 'laptop');
-    const buttons = [...document.querySelectorAll('button[type="submit"]')].filter((b) => b.textContent === 'Create token');
-    await act(async () => (buttons.at(-1) as HTMLButtonElement).click());
+    await confirm('Create token');
     await see('shown only now');
     expect(document.querySelector('[data-testid="secret-value"]')?.textContent).toMatch(/^ethos_/);
     await show('/teams/payments');
@@ -300,10 +299,9 @@ describe('the web UI against the API', () => {
     expect(text()).toContain('Administration');
     await show('/admin/users');
     await see('alice');
-    await click('Create user');
+    await click('New user');
     await type('User name', 'bob');
-    const submit = [...document.querySelectorAll('button[type="submit"]')].find((b) => b.textContent === 'Create user') as HTMLButtonElement;
-    await act(async () => submit.click());
+    await confirm('Create user');
     await see('Temporary password of bob');
     await show('/admin/audit?action=user.create');
     await see('user.create');

@@ -110,7 +110,7 @@ export function TokenList({ all = false }: { all?: boolean }) {
               open();
             }}
           >
-            Create token
+            New token
           </Button>
         </Group>
       )}

@@ -93,7 +93,7 @@ export default function UsersPage() {
               open();
             }}
           >
-            Create user
+            New user
           </Button>
         }
       />
