@@ -1,12 +1,24 @@
 import { Box, Text } from '@mantine/core';
 import { forceLinting, linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { yaml } from '@codemirror/lang-yaml';
+import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
+import { tags } from '@lezer/highlight';
 import { basicSetup, EditorView } from 'codemirror';
 import { useEffect, useRef } from 'react';
 import { parseDocument, stringify } from 'yaml';
 import { styleNonce } from '../../app/nonce.ts';
 import type { Issue } from '../../app/types.ts';
 import { rangeOf } from './yaml-issues.ts';
+
+// colours from the component library's palette, readable in light and dark mode alike
+const highlight = HighlightStyle.define([
+  { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: 'var(--mantine-color-blue-text)' },
+  { tag: [tags.string, tags.special(tags.string)], color: 'var(--mantine-color-green-text)' },
+  { tag: [tags.number, tags.bool, tags.null, tags.atom], color: 'var(--mantine-color-grape-text)' },
+  { tag: [tags.comment, tags.meta], color: 'var(--mantine-color-dimmed)', fontStyle: 'italic' },
+  { tag: [tags.punctuation, tags.separator, tags.operator], color: 'var(--mantine-color-dimmed)' },
+  { tag: tags.invalid, color: 'var(--mantine-color-red-text)' },
+]);
 
 export interface YamlEditorProps {
   initialDoc: unknown;
@@ -65,6 +77,7 @@ export default function YamlEditor({ initialDoc, issues, label, onChange }: Yaml
       extensions: [
         basicSetup,
         yaml(),
+        syntaxHighlighting(highlight),
         lintGutter(),
         lint,
         theme,
