@@ -76,7 +76,10 @@ function OwnerInput({ value, onChange, error, disabled }: { value: string; onCha
   const [debounced] = useDebouncedValue(value, 250);
   const teams = useTeamSuggestions(debounced);
   const mine = me.teams.map((t) => t.team);
-  const data = [...new Set([...mine, ...(teams.data ?? [])])];
+  // one option per team, ignoring case (memberships are keyed in lower case, lists show the spelling)
+  const byKey = new Map<string, string>();
+  for (const t of [...mine, ...(teams.data ?? [])]) byKey.set(t.toLowerCase(), t);
+  const data = [...byKey.values()];
   return (
     <Autocomplete
       label="Owner team"
