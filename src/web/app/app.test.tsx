@@ -214,9 +214,16 @@ describe('the web UI against the API', () => {
     await show('/teams/new');
     await see('Create a team');
     await type('Name', 'growth');
+    await click('Add member');
+    await type('User', 'adm');
+    await see('admin');
+    await type('User', 'admin');
     await click('Create');
     await see('You are a maintainer of this team.');
-    expect((await t.req('GET', '/api/v1/resources/Team/growth', { as: t.admin })).body.spec.members).toEqual([{ user: 'alice', role: 'maintainer' }]);
+    expect((await t.req('GET', '/api/v1/resources/Team/growth', { as: t.admin })).body.spec.members).toEqual([
+      { user: 'alice', role: 'maintainer' },
+      { user: 'admin', role: 'member' },
+    ]);
   });
 
   it('edits a document as YAML', async () => {

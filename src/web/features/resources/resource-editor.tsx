@@ -12,6 +12,7 @@ import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
 import { ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import type { ChangeRequestView, Issue, KindView, ResourceView } from '../../app/types.ts';
 import { useTeamSuggestions } from '../catalog/catalog.api.ts';
+import { hintFor } from './field-hints.ts';
 import { issuesAt, SchemaFields, type JsonSchema } from './schema-form.tsx';
 
 const YamlEditor = lazy(() => import('./yaml-editor.tsx'));
@@ -334,7 +335,16 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
               <Title order={2} fz="lg" mb="sm">
                 {kind} settings
               </Title>
-              <SchemaFields schema={specSchema} value={doc.spec ?? {}} onChange={(spec) => setDoc({ ...doc, spec })} path="spec" specPath="" issues={issues} secretFields={kindView.secretFields} />
+              <SchemaFields
+                schema={specSchema}
+                value={doc.spec ?? {}}
+                onChange={(spec) => setDoc({ ...doc, spec })}
+                path="spec"
+                specPath=""
+                issues={issues}
+                secretFields={kindView.secretFields}
+                hint={(p) => hintFor(kind, p)}
+              />
               {issuesAt(issues, 'spec') && (
                 <Text size="xs" c="red" mt="xs">
                   {issuesAt(issues, 'spec')}

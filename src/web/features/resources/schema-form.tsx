@@ -1,6 +1,8 @@
-import { ActionIcon, Button, Card, Fieldset, Group, MultiSelect, NumberInput, PasswordInput, Select, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { ActionIcon, Autocomplete, Button, Card, Fieldset, Group, MultiSelect, NumberInput, PasswordInput, Select, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import { useDebouncedValue } from '@mantine/hooks';
+import { useState, type ReactNode } from 'react';
 import { SECRET_SET, type Issue } from '../../app/types.ts';
+import { useSuggestions, type Suggest } from './field-hints.ts';
 
 /** The part of JSON Schema the form understands (what zod's toJSONSchema produces for kinds). */
 export interface JsonSchema {
@@ -52,6 +54,8 @@ interface FieldProps {
   required: boolean;
   issues: Issue[];
   secretFields: string[];
+  /** Which fields name users or resources (suggestions), by spec path. */
+  hint?(specPath: string): Suggest | undefined;
 }
 
 function description(schema: JsonSchema, extra?: string): string | undefined {
@@ -110,6 +114,7 @@ function Field(props: FieldProps) {
   }
   switch (type) {
     case 'string':
+      if (props.hint?.(specPath)) return <SuggestInput {...props} suggest={props.hint(specPath)!} label={label} error={error} />;
       return (
         <TextInput
           label={label}
@@ -144,6 +149,7 @@ function Field(props: FieldProps) {
       if (items.enum && items.enum.every((v) => typeof v === 'string')) {
         return <MultiSelect label={label} description={description(schema)} data={items.enum as string[]} value={list as string[]} onChange={(v) => onChange(v)} error={error} clearable />;
       }
+      if (itemType === 'string' && props.hint?.(specPath)) return <SuggestTags {...props} suggest={props.hint(specPath)!} label={label} list={list.map(String)} error={error} />;
       if (itemType === 'string' || itemType === 'number' || itemType === 'integer') {
         return (
           <TagsInput
@@ -163,12 +169,51 @@ function Field(props: FieldProps) {
       if (!schema.properties) return <Unsupported label={label} />;
       return (
         <Fieldset legend={label}>
-          <SchemaFields schema={schema} value={(value as Obj | undefined) ?? {}} onChange={onChange} path={path} specPath={specPath} issues={issues} secretFields={secretFields} />
+          <SchemaFields schema={schema} value={(value as Obj | undefined) ?? {}} onChange={onChange} path={path} specPath={specPath} issues={issues} secretFields={secretFields} hint={props.hint} />
         </Fieldset>
       );
     default:
       return <Unsupported label={label} />;
   }
+}
+
+/** A name of a user or resource, with matching names suggested as you type. */
+function SuggestInput({ value, onChange, required, schema, suggest, label, error }: FieldProps & { suggest: Suggest; label: string; error?: string }) {
+  const text = typeof value === 'string' ? value : '';
+  const [search] = useDebouncedValue(text, 250);
+  const options = useSuggestions(suggest, search);
+  return (
+    <Autocomplete
+      label={label}
+      description={description(schema)}
+      data={options.data ?? []}
+      value={text}
+      onChange={(v) => onChange(v === '' ? undefined : v)}
+      required={required}
+      maxLength={schema.maxLength}
+      error={error}
+    />
+  );
+}
+
+/** A list of names of users or resources, with suggestions. */
+function SuggestTags({ onChange, schema, suggest, label, list, error, issues, path }: FieldProps & { suggest: Suggest; label: string; list: string[]; error?: string }) {
+  const [search, setSearch] = useState('');
+  const [debounced] = useDebouncedValue(search, 250);
+  const options = useSuggestions(suggest, debounced);
+  return (
+    <TagsInput
+      label={label}
+      description={description(schema, 'Type a name and press Enter.')}
+      data={(options.data ?? []).filter((o) => !list.includes(o))}
+      value={list}
+      onChange={(v) => onChange(v)}
+      searchValue={search}
+      onSearchChange={setSearch}
+      error={error ?? list.map((_, i) => issuesAt(issues, `${path}.${i}`)).find(Boolean)}
+      clearable
+    />
+  );
 }
 
 function Unsupported({ label }: { label: string }) {
@@ -180,7 +225,7 @@ function Unsupported({ label }: { label: string }) {
 }
 
 function ObjectList(props: FieldProps & { list: Obj[]; items: JsonSchema }) {
-  const { name, schema, list, items, onChange, path, specPath, issues, secretFields } = props;
+  const { name, schema, list, items, onChange, path, specPath, issues, secretFields, hint } = props;
   const label = schema.title ?? humanize(name);
   const singular = label.replace(/s$/, '').toLowerCase();
   const set = (i: number, v: unknown) => onChange(list.map((x, j) => (j === i ? v : x)));
@@ -196,7 +241,7 @@ function ObjectList(props: FieldProps & { list: Obj[]; items: JsonSchema }) {
           <Card key={i} withBorder padding="sm" aria-label={`${humanize(singular)} ${i + 1}`} component="section">
             <Group align="flex-start" wrap="nowrap" gap="xs">
               <div style={{ flex: 1 }}>
-                <SchemaFields schema={items} value={item ?? {}} onChange={(v) => set(i, v)} path={`${path}.${i}`} specPath={`${specPath}.${i}`} issues={issues} secretFields={secretFields} inline />
+                <SchemaFields schema={items} value={item ?? {}} onChange={(v) => set(i, v)} path={`${path}.${i}`} specPath={`${specPath}.${i}`} issues={issues} secretFields={secretFields} hint={hint} inline />
               </div>
               <ActionIcon variant="subtle" color="red" mt={24} aria-label={`Remove ${singular} ${i + 1}`} title="Remove" onClick={() => onChange(list.filter((_, j) => j !== i))}>
                 ✕
@@ -228,6 +273,7 @@ export function SchemaFields({
   specPath,
   issues,
   secretFields,
+  hint,
   inline = false,
 }: {
   schema: JsonSchema;
@@ -237,6 +283,7 @@ export function SchemaFields({
   specPath: string;
   issues: Issue[];
   secretFields: string[];
+  hint?(specPath: string): Suggest | undefined;
   inline?: boolean;
 }): ReactNode {
   const required = new Set(schema.required ?? []);
@@ -251,6 +298,7 @@ export function SchemaFields({
       specPath={specPath ? `${specPath}.${key}` : key}
       issues={issues}
       secretFields={secretFields}
+      hint={hint}
       onChange={(v) => {
         const next = { ...value };
         if (v === undefined) delete next[key];
