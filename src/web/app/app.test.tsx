@@ -277,6 +277,16 @@ describe('the web UI against the API', () => {
     expect(now.body.metadata.revision).toBe(3);
   });
 
+  it('deletes a resource, whose history stays', async () => {
+    await show('/resources/Webhook/hook/edit');
+    await see('Edit Webhook/hook');
+    await click('Delete webhook');
+    await confirm('Delete');
+    await see('History of Webhook/hook');
+    await see('deleted');
+    expect((await t.req('GET', '/api/v1/resources/Webhook/hook', { as: t.admin })).body.error.code).toBe('RESOURCE_NOT_FOUND');
+  });
+
   it('revokes a token', async () => {
     await show('/account/tokens');
     await see('laptop');

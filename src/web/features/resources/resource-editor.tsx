@@ -6,6 +6,7 @@ import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
 import { canWrite, meQueryKey, roleIn, useMe } from '../../app/session.tsx';
+import { ConfirmButton } from '../../app/ui/confirm.tsx';
 import { LazyDiff } from '../../app/ui/diff/index.tsx';
 import { changeRequestUrl, resourceUrl } from '../../app/ui/links.tsx';
 import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
@@ -170,7 +171,22 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
       void navigate(changeRequestUrl(cr.id));
     },
   });
-  const error = save.error ?? propose.error;
+  const remove = useMutation({
+    mutationFn: () =>
+      writer
+        ? api(`/resources/${encodeURIComponent(kind)}/${encodeURIComponent(name)}`, { method: 'DELETE', query: { message: message.trim() || undefined }, headers: { 'if-match': `"${base!.metadata.revision}"` } }).then(() => null)
+        : api<ChangeRequestView>('/change-requests', { method: 'POST', body: { delete: { kind, name }, baseRevision: base!.metadata.revision, message: message.trim() || `delete ${kind}/${name}` } }),
+    onSuccess: async (cr) => {
+      await queryClient.invalidateQueries({ queryKey: ['resources', kind] });
+      if (cr) {
+        void navigate(changeRequestUrl(cr.id));
+        return;
+      }
+      notifications.show({ color: 'green', title: 'Deleted', message: `${kind}/${name} is deleted; its history stays, and rolling back restores it.` });
+      void navigate(`/resources/${encodeURIComponent(kind)}/${encodeURIComponent(name)}/history`);
+    },
+  });
+  const error = save.error ?? propose.error ?? remove.error;
   const issues = error instanceof ApiError ? error.issues : [];
   const pending = save.isPending || propose.isPending;
 
@@ -387,6 +403,23 @@ function EditorForm({ kind, kindView, current, changeRequest }: { kind: string; 
           <Button variant="subtle" component={Link} to={isNew ? (kind === 'Team' ? '/teams' : '/services') : resourceUrl(kind, current!.metadata.name)}>
             Cancel
           </Button>
+          {!isNew && !changeRequest && (
+            <ConfirmButton
+              ml="auto"
+              size="sm"
+              title={writer ? `Delete ${kind}/${name}?` : `Propose deleting ${kind}/${name}?`}
+              message={
+                writer
+                  ? 'It disappears from lists and pages. Its history stays readable, and rolling back to an earlier revision restores it.'
+                  : `A change request to delete it is opened for the members of ${current!.metadata.owner} to review.`
+              }
+              confirmLabel={writer ? 'Delete' : 'Propose deletion'}
+              loading={remove.isPending}
+              onConfirm={() => remove.mutate()}
+            >
+              {writer ? `Delete ${kind.toLowerCase()}` : 'Propose deletion'}
+            </ConfirmButton>
+          )}
         </Group>
       </Stack>
     </form>
