@@ -17,9 +17,22 @@ const SECTIONS: { id: NavItem['section']; title: string | null }[] = [
 
 const navItems = features.flatMap((f) => f.nav ?? []).sort((a, b) => a.order - b.order);
 
-function isActive(item: NavItem, pathname: string): boolean {
+/** How specifically an item matches the path: the length of its longest matching prefix, or -1. */
+function matchLength(item: NavItem, pathname: string): number {
   const prefixes = [item.to, ...(item.activeOn ?? [])];
-  return prefixes.some((p) => (p === '/' ? pathname === '/' : pathname === p || pathname.startsWith(`${p}/`)));
+  const matching = prefixes.filter((p) => (p === '/' ? pathname === '/' : pathname === p || pathname.startsWith(`${p}/`)));
+  return Math.max(-1, ...matching.map((p) => p.length));
+}
+
+/** The one item to mark as the current page: the most specific match (/account/tokens over /account). */
+function activeItem(items: NavItem[], pathname: string): NavItem | undefined {
+  let best: NavItem | undefined;
+  let bestLength = -1;
+  for (const item of items) {
+    const n = matchLength(item, pathname);
+    if (n > bestLength) [best, bestLength] = [item, n];
+  }
+  return best;
 }
 
 /** Switches between light and dark. */
@@ -42,6 +55,8 @@ export function Shell() {
   const location = useLocation();
   const navigation = useNavigation();
   useEffect(close, [location.pathname, close]);
+  const visibleItems = navItems.filter((i) => (i.visible ? i.visible(me) : true));
+  const current = activeItem(visibleItems, location.pathname);
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 240, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
@@ -86,11 +101,11 @@ export function Shell() {
         </Group>
       </AppShell.Header>
 
-      <AppShell.Navbar p="xs" aria-label="Main navigation">
+      <AppShell.Navbar p="xs" aria-label="Main navigation" className={classes.navbar} data-closed={opened ? undefined : true}>
         <ScrollArea type="never">
           <Stack gap="md">
             {SECTIONS.map((section) => {
-              const items = navItems.filter((i) => i.section === section.id && (i.visible ? i.visible(me) : true));
+              const items = visibleItems.filter((i) => i.section === section.id);
               if (!items.length) return null;
               return (
                 <Box key={section.id} component="nav" aria-label={section.title ?? 'Pages'}>
@@ -100,7 +115,7 @@ export function Shell() {
                     </Text>
                   )}
                   {items.map((item) => {
-                    const active = isActive(item, location.pathname);
+                    const active = item === current;
                     return <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={active} aria-current={active ? 'page' : undefined} />;
                   })}
                 </Box>
