@@ -30,6 +30,8 @@ export function useChangeRequests(filter: ChangeRequestFilter) {
         signal,
       }),
     placeholderData: keepPreviousData,
+    // what waits for a review changes behind the reviewer's back: ask again on every visit
+    staleTime: 0,
   });
 }
 
