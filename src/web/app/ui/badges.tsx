@@ -6,7 +6,7 @@ const LIFECYCLE: Record<string, string> = { production: 'green', experimental: '
 export function LifecycleBadge({ lifecycle }: { lifecycle: unknown }) {
   if (typeof lifecycle !== 'string') return null;
   return (
-    <Badge color={LIFECYCLE[lifecycle] ?? 'blue'} variant="light" title={`lifecycle: ${lifecycle}`}>
+    <Badge color={LIFECYCLE[lifecycle] ?? 'blue'} variant="light" title={`lifecycle: ${lifecycle}`} className="keep-width">
       {lifecycle}
     </Badge>
   );
@@ -16,7 +16,7 @@ export function LifecycleBadge({ lifecycle }: { lifecycle: unknown }) {
 export function TierBadge({ tier }: { tier: unknown }) {
   if (typeof tier !== 'string' || !tier) return null;
   return (
-    <Badge color="grape" variant="outline" title={`tier ${tier}`}>
+    <Badge color="grape" variant="outline" title={`tier ${tier}`} className="keep-width">
       tier {tier}
     </Badge>
   );
@@ -27,7 +27,7 @@ const CR_STATE: Record<string, string> = { open: 'blue', merged: 'violet', close
 /** A change request's state. */
 export function StateBadge({ state }: { state: string }) {
   return (
-    <Badge color={CR_STATE[state] ?? 'gray'} variant="filled">
+    <Badge color={CR_STATE[state] ?? 'gray'} variant="filled" className="keep-width">
       {state}
     </Badge>
   );

@@ -8,6 +8,7 @@ import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
 import { PagerControls, useUrlPager } from '../../app/ui/pager.tsx';
 import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import { useResourceList, useTeamSuggestions } from './catalog.api.ts';
+import classes from './services.module.css';
 
 const LABEL_RE = /^[^=\s]+=[^=\s]*$/;
 
@@ -110,14 +111,15 @@ export default function ServicesPage() {
         )
       ) : (
         <>
-          <Table.ScrollContainer minWidth={720}>
+          {/* on a phone: service (with its badges) and owner only, without sideways scrolling */}
+          <Table.ScrollContainer minWidth={720} className={classes.services}>
             <Table highlightOnHover aria-label="Services" aria-busy={list.isFetching} style={{ opacity: list.isPlaceholderData ? 0.6 : 1 }}>
               <Table.Thead>
                 <Table.Tr>
                   <Table.Th>Service</Table.Th>
                   <Table.Th>Owner</Table.Th>
-                  <Table.Th>Lifecycle</Table.Th>
-                  <Table.Th>Labels</Table.Th>
+                  <Table.Th visibleFrom="sm">Lifecycle</Table.Th>
+                  <Table.Th visibleFrom="sm">Labels</Table.Th>
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
@@ -132,17 +134,21 @@ export default function ServicesPage() {
                           {s.metadata.title ?? s.metadata.description}
                         </Text>
                       )}
-                    </Table.Td>
-                    <Table.Td>
-                      <AppLink to={teamUrl(s.metadata.owner)}>{s.metadata.owner}</AppLink>
-                    </Table.Td>
-                    <Table.Td>
-                      <Group gap={4} wrap="nowrap">
+                      <Group gap={4} mt={4} hiddenFrom="sm">
                         <LifecycleBadge lifecycle={s.spec.lifecycle} />
                         <TierBadge tier={s.spec.tier} />
                       </Group>
                     </Table.Td>
                     <Table.Td>
+                      <AppLink to={teamUrl(s.metadata.owner)}>{s.metadata.owner}</AppLink>
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
+                      <Group gap={4} wrap="nowrap">
+                        <LifecycleBadge lifecycle={s.spec.lifecycle} />
+                        <TierBadge tier={s.spec.tier} />
+                      </Group>
+                    </Table.Td>
+                    <Table.Td visibleFrom="sm">
                       <Labels labels={s.metadata.labels} max={3} />
                     </Table.Td>
                   </Table.Tr>

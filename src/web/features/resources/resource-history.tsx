@@ -138,17 +138,17 @@ export function ResourceHistory({ kind, name, owner }: { kind: string; name: str
                       {r.revision}
                     </Text>
                     {r === latest && !r.deleted && (
-                      <Badge size="xs" variant="light">
+                      <Badge size="xs" variant="light" className="keep-width">
                         current
                       </Badge>
                     )}
                     {r.deleted && (
-                      <Badge size="xs" color="red" variant="light">
+                      <Badge size="xs" color="red" variant="light" className="keep-width">
                         deleted
                       </Badge>
                     )}
                     {r.secretsChanged.length > 0 && (
-                      <Badge size="xs" color="yellow" variant="light" title={r.secretsChanged.join(', ')}>
+                      <Badge size="xs" color="yellow" variant="light" className="keep-width" title={r.secretsChanged.join(', ')}>
                         secret changed
                       </Badge>
                     )}
