@@ -96,6 +96,13 @@ export default function DiffView({ oldText, newText, oldDoc, newDoc, patch, oldL
   return (
     <Box className={classes.scroll} role="region" aria-label={`Differences between ${oldLabel} and ${newLabel}`} tabIndex={0}>
       <Table className={classes.diff} withColumnBorders verticalSpacing={0} horizontalSpacing={0}>
+        {/* the table's layout is fixed: the columns take these widths, not the header's two halves */}
+        <colgroup>
+          <col className={classes.numCol} />
+          <col />
+          <col className={classes.numCol} />
+          <col />
+        </colgroup>
         <Table.Thead>
           <Table.Tr>
             <Table.Th colSpan={2}>{oldLabel}</Table.Th>
