@@ -1,4 +1,4 @@
-import { Alert, Badge, Button, Checkbox, Group, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Box, Button, Checkbox, Group, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useDebouncedValue, useDisclosure } from '@mantine/hooks';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
@@ -98,9 +98,11 @@ export default function UsersPage() {
         }
       />
       {secret && (
-        <SecretOnce label={`Temporary password of ${secret.name}`} value={secret.password}>
-          Give it to {secret.name} in a safe way. They must choose a new password when they first sign in; it is not shown again.
-        </SecretOnce>
+        <Box mb="md">
+          <SecretOnce label={`Temporary password of ${secret.name}`} value={secret.password}>
+            Give it to {secret.name} in a safe way. They must choose a new password when they first sign in; it is not shown again.
+          </SecretOnce>
+        </Box>
       )}
       {update.error && <ErrorState error={update.error} title="The user was not changed" />}
       <TextInput
