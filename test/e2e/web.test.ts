@@ -13,11 +13,13 @@ const available = hasChromium();
 
 if (!available && !inCI) console.log(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`);
 
-describe.runIf(!available && inCI)('browser tests in CI', () => {
-  it('need Chromium', () => {
-    throw new Error(`${CHROMIUM} not found: CI must run the browser tests (apt-get install chromium)`);
+if (!available && inCI) {
+  describe('browser tests in CI', () => {
+    it('need Chromium', () => {
+      throw new Error(`${CHROMIUM} not found: CI must run the browser tests (apt-get install chromium)`);
+    });
   });
-});
+}
 
 /** The 401 that tells the app nobody is signed in, and the one of a wrong password, are expected. */
 const expectedConsole = (text: string, url: string) => /status of 401/.test(text) && /\/api\/v1\/(me|auth\/login)$/.test(url);
