@@ -44,9 +44,18 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 }
 
-/** Builds the web UI into dist/web unless the build is current (the same check as `npm start`). */
+/**
+ * Builds the web UI into dist/web unless the build is current (the same check as `npm start`).
+ * @remarks NODE_ENV must be `production`: vitest sets it to `test`, and Vite would then build
+ * React's development runtime (slower, larger) into the dist/web that `ethos serve` serves later.
+ */
 export function ensureWebBuild(): void {
-  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js'), '--if-stale', '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js'), '--if-stale', '--quiet'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 170_000,
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   if (res.status !== 0) throw new Error(`building the web UI failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
 }
 
