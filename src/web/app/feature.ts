@@ -1,6 +1,14 @@
+import type { QueryClient } from '@tanstack/react-query';
 import type { ComponentType } from 'react';
-import type { RouteObject } from 'react-router';
+import type { Params, RouteObject } from 'react-router';
 import type { Me, ResourceView } from './types.ts';
+
+/**
+ * Starts the first requests of a page as soon as its address is known, while its code still loads;
+ * the page's own queries (same keys) then find the answers in flight or cached. Runs only for a
+ * signed-in user who may use the app.
+ */
+export type Prefetch = (queryClient: QueryClient, at: { params: Params; search: URLSearchParams }) => void;
 
 /** A link in the side navigation. */
 export interface NavItem {
@@ -41,11 +49,17 @@ export interface WebFeature {
   serviceTabs?: ServiceTab[];
 }
 
-/** A route whose page module (default export) loads on first visit. */
-export function lazyPage(path: string | undefined, load: () => Promise<{ default: ComponentType }>, extra: Partial<RouteObject> = {}): RouteObject {
+/** A route whose page module (default export) loads on first visit; `prefetch` starts its data meanwhile. */
+export function lazyPage(path: string | undefined, load: () => Promise<{ default: ComponentType }>, { prefetch, ...extra }: Partial<RouteObject> & { prefetch?: Prefetch } = {}): RouteObject {
   return {
     ...(path === undefined ? { index: true } : { path }),
     ...extra,
+    ...(prefetch ? { handle: { prefetch } } : {}),
     lazy: async () => ({ Component: (await load()).default }),
   } as RouteObject;
+}
+
+/** The prefetch a route declared with lazyPage, if any. */
+export function prefetchOf(route: RouteObject): Prefetch | undefined {
+  return (route.handle as { prefetch?: Prefetch } | undefined)?.prefetch;
 }

@@ -1,7 +1,9 @@
 import { Button, Center, Stack, Text, Title } from '@mantine/core';
+import type { QueryClient } from '@tanstack/react-query';
 import { createBrowserRouter, isRouteErrorResponse, useRouteError, type RouteObject } from 'react-router';
+import { prefetchOf } from './feature.ts';
 import { features } from './features.ts';
-import { RequireSession } from './session.tsx';
+import { meQuery, RequireSession } from './session.tsx';
 import { Shell } from './shell.tsx';
 import { PageLoader } from './ui/states.tsx';
 import { NotFound } from './ui/not-found.tsx';
@@ -30,8 +32,29 @@ function RouteError() {
   );
 }
 
-/** All routes, assembled from the features. */
-export function buildRoutes(): RouteObject[] {
+/**
+ * Gives a route that declares a prefetch a loader that starts it without waiting for it: once the
+ * user is known (that request is already under way), so visitors and users who must first change
+ * their password cause no failing requests.
+ */
+function withPrefetch(route: RouteObject, queryClient: QueryClient | undefined): RouteObject {
+  const prefetch = prefetchOf(route);
+  if (!prefetch || !queryClient) return route;
+  return {
+    ...route,
+    loader: ({ params, request }) => {
+      const search = new URL(request.url).searchParams;
+      void queryClient
+        .ensureQueryData(meQuery)
+        .then((me) => me && !me.user.mustChangePassword && prefetch(queryClient, { params, search }))
+        .catch(() => undefined);
+      return null;
+    },
+  } as RouteObject;
+}
+
+/** All routes, assembled from the features; with a query client, pages' data starts loading with their code. */
+export function buildRoutes(queryClient?: QueryClient): RouteObject[] {
   return [
     {
       errorElement: <RouteError />,
@@ -45,7 +68,7 @@ export function buildRoutes(): RouteObject[] {
             {
               element: <Shell />,
               errorElement: <RouteError />,
-              children: [...features.flatMap((f) => f.routes ?? []), { path: '*', element: <NotFound /> }],
+              children: [...features.flatMap((f) => f.routes ?? []).map((r) => withPrefetch(r, queryClient)), { path: '*', element: <NotFound /> }],
             },
           ],
         },
@@ -54,6 +77,6 @@ export function buildRoutes(): RouteObject[] {
   ];
 }
 
-export function createRouter() {
-  return createBrowserRouter(buildRoutes());
+export function createRouter(queryClient?: QueryClient) {
+  return createBrowserRouter(buildRoutes(queryClient));
 }

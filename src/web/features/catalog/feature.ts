@@ -1,11 +1,12 @@
 import { lazyPage, type WebFeature } from '../../app/feature.ts';
+import { catalogFilter, resourceListQuery, resourceQuery } from './catalog.api.ts';
 
 /** Services and teams: lists, pages and team creation (server: catalog). */
 export const catalogFeature: WebFeature = {
   name: 'catalog',
   routes: [
-    lazyPage('/services', () => import('./services.page.tsx')),
-    lazyPage('/services/:name/:tab?', () => import('./service.page.tsx')),
+    lazyPage('/services', () => import('./services.page.tsx'), { prefetch: (qc, { search }) => void qc.prefetchQuery(resourceListQuery('Service', catalogFilter(search))) }),
+    lazyPage('/services/:name/:tab?', () => import('./service.page.tsx'), { prefetch: (qc, { params }) => void qc.prefetchQuery(resourceQuery('Service', params.name ?? '')) }),
     lazyPage('/teams', () => import('./teams.page.tsx')),
     lazyPage('/teams/new', () => import('./create-team.page.tsx')),
     lazyPage('/teams/:name', () => import('./team.page.tsx')),
