@@ -78,6 +78,8 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
       ['indexer', 'search', 'Index builder', { lifecycle: 'experimental' }],
       ['notify', 'platform', 'Email and chat notifications', { tier: '3', lifecycle: 'deprecated' }],
     ];
+    // more than the catalog renders in its first pass (20 rows): the rest must follow
+    for (let i = 1; i <= 24; i++) services.push([`worker-${String(i).padStart(2, '0')}`, 'platform', `Queue worker ${i}`, { tier: '3' }]);
     const teams = new Set(services.map((s) => s[1]));
     for (const team of teams) {
       if (team !== 'payments') await callApi(ethos.url, seed, 'PUT', `/resources/Team/${team}`, { apiVersion: 'ethos/v1', kind: 'Team', metadata: { name: team, owner: team }, spec: { members: [] } });
@@ -158,7 +160,8 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     await nav(alice, 'Services').click();
     const table = alice.getByRole('table', { name: 'Services' });
     await table.getByRole('link', { name: 'finder', exact: true }).waitFor();
-    await expect.poll(() => table.getByRole('row').count()).toBe(7);
+    await table.getByRole('link', { name: 'worker-24', exact: true }).waitFor();
+    expect(await table.getByRole('row').count()).toBe(31);
     await alice.getByRole('searchbox', { name: 'Search' }).fill('checkout');
     await expect.poll(() => new URL(alice.url()).searchParams.get('q')).toBe('checkout');
     await expect.poll(() => table.getByRole('link', { name: 'finder', exact: true }).count()).toBe(0);

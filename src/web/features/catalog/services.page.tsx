@@ -1,16 +1,18 @@
 import { Button, Group, SimpleGrid, Table, TagsInput, Text, TextInput } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { useEffect, useRef, useState } from 'react';
+import { useDebouncedValue, useMediaQuery } from '@mantine/hooks';
+import { useDeferredValue, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { Labels, LifecycleBadge, TierBadge } from '../../app/ui/badges.tsx';
 import { AppLink, serviceUrl, teamUrl } from '../../app/ui/links.tsx';
 import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
 import { PagerControls, useUrlPager } from '../../app/ui/pager.tsx';
 import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
-import { useResourceList, useTeamSuggestions } from './catalog.api.ts';
+import { catalogFilter, useResourceList, useTeamSuggestions } from './catalog.api.ts';
 import classes from './services.module.css';
 
 const LABEL_RE = /^[^=\s]+=[^=\s]*$/;
+/** Rows rendered in the first pass: more than a laptop screen shows. */
+const FIRST_ROWS = 20;
 
 /** The service catalog: search, owner and label filters, cursor pages of 50. */
 export default function ServicesPage() {
@@ -58,7 +60,15 @@ export default function ServicesPage() {
     void navigate({ search: p.toString() }, { replace: true });
   };
 
-  const list = useResourceList('Service', { q: q || undefined, owner: owners, label: labels, cursor: pager.cursor });
+  // the same filter the route's prefetch read from the address
+  const list = useResourceList('Service', catalogFilter(params));
+  // a page of 50 rows costs a slow machine a few hundred milliseconds to render: the rows a screen
+  // shows first come at once, the rest in a background render right after
+  const items = list.data?.items ?? [];
+  const shown = useDeferredValue(items.length, Math.min(items.length, FIRST_ROWS));
+  const shownItems = items.slice(0, Math.max(shown, Math.min(items.length, FIRST_ROWS)));
+  // a phone gets two columns, the badges under the name: each row is rendered once, for its screen
+  const wide = useMediaQuery('(min-width: 48em)', true, { getInitialValueInEffect: false });
   const filtered = !!(q || owners.length || labels.length);
 
   return (
@@ -118,12 +128,16 @@ export default function ServicesPage() {
                 <Table.Tr>
                   <Table.Th>Service</Table.Th>
                   <Table.Th>Owner</Table.Th>
-                  <Table.Th visibleFrom="sm">Lifecycle</Table.Th>
-                  <Table.Th visibleFrom="sm">Labels</Table.Th>
+                  {wide && (
+                    <>
+                      <Table.Th>Lifecycle</Table.Th>
+                      <Table.Th>Labels</Table.Th>
+                    </>
+                  )}
                 </Table.Tr>
               </Table.Thead>
               <Table.Tbody>
-                {list.data.items.map((s) => (
+                {shownItems.map((s) => (
                   <Table.Tr key={s.metadata.name}>
                     <Table.Td maw={420}>
                       <AppLink to={serviceUrl(s.metadata.name)} fw={600}>
@@ -134,23 +148,29 @@ export default function ServicesPage() {
                           {s.metadata.title ?? s.metadata.description}
                         </Text>
                       )}
-                      <Group gap={4} mt={4} hiddenFrom="sm">
-                        <LifecycleBadge lifecycle={s.spec.lifecycle} />
-                        <TierBadge tier={s.spec.tier} />
-                      </Group>
+                      {!wide && (
+                        <Group gap={4} mt={4}>
+                          <LifecycleBadge lifecycle={s.spec.lifecycle} />
+                          <TierBadge tier={s.spec.tier} />
+                        </Group>
+                      )}
                     </Table.Td>
                     <Table.Td>
                       <AppLink to={teamUrl(s.metadata.owner)}>{s.metadata.owner}</AppLink>
                     </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <Group gap={4} wrap="nowrap">
-                        <LifecycleBadge lifecycle={s.spec.lifecycle} />
-                        <TierBadge tier={s.spec.tier} />
-                      </Group>
-                    </Table.Td>
-                    <Table.Td visibleFrom="sm">
-                      <Labels labels={s.metadata.labels} max={3} />
-                    </Table.Td>
+                    {wide && (
+                      <>
+                        <Table.Td>
+                          <Group gap={4} wrap="nowrap">
+                            <LifecycleBadge lifecycle={s.spec.lifecycle} />
+                            <TierBadge tier={s.spec.tier} />
+                          </Group>
+                        </Table.Td>
+                        <Table.Td>
+                          <Labels labels={s.metadata.labels} max={3} />
+                        </Table.Td>
+                      </>
+                    )}
                   </Table.Tr>
                 ))}
               </Table.Tbody>
