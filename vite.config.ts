@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { routePreload } from './scripts/vite-route-preload.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -9,7 +10,8 @@ export default defineConfig({
   root: here('./src/web'),
   publicDir: here('./src/web/public'),
   base: '/',
-  plugins: [react()],
+  // route-preload.json: which scripts each page needs (the server names them in the HTML)
+  plugins: [react(), routePreload()],
   build: {
     outDir: here('./dist/web'),
     emptyOutDir: true,
@@ -21,6 +23,9 @@ export default defineConfig({
     // .vite/manifest.json: which chunks each page loads (scripts/bundle-report.js sums them)
     manifest: true,
     chunkSizeWarningLimit: 700,
+    // merge the many sub-kilobyte chunks of shared components: each is a request of its own, and a
+    // first visit over HTTP/1.1 (six connections) queues the API calls behind them
+    rollupOptions: { output: { experimentalMinChunkSize: 20_000 } },
   },
   server: {
     port: Number(process.env.ETHOS_DEV_PORT ?? 5173),

@@ -11,7 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'dist', 'web');
 const stampFile = path.join(outDir, '.build-stamp');
 /** What the build depends on: the app, the shared schemas, the build config and the installed versions. */
-const inputs = ['src/web', 'src/shared', 'vite.config.ts', 'tsconfig.web.json', 'package-lock.json'].map((p) => path.join(root, p));
+const inputs = ['src/web', 'src/shared', 'vite.config.ts', 'scripts/vite-route-preload.ts', 'tsconfig.web.json', 'package-lock.json'].map((p) => path.join(root, p));
 
 function newestMtime(p) {
   if (!existsSync(p)) return 0;
@@ -37,6 +37,9 @@ if (process.argv.includes('--if-stale')) {
   console.log(stamp ? 'The web UI sources changed since the last build: building it (dist/web) …' : 'Building the web UI (dist/web) once …');
 }
 
+// Vite keeps a NODE_ENV it finds (vitest sets `test`) and would then bundle React's development
+// runtime, slower and larger, into the dist/web that `ethos serve` serves: this build is for production.
+process.env.NODE_ENV = 'production';
 const { build } = await import('vite');
 await build({ configFile: path.join(root, 'vite.config.ts'), logLevel: process.argv.includes('--quiet') ? 'warn' : 'info' });
 

@@ -32,6 +32,9 @@ function RouteError() {
   );
 }
 
+/** Whether the server said that this page came with a session cookie; used for the first page only. */
+let sessionHinted = typeof document !== 'undefined' && document.querySelector('meta[name="ethos-session"]') !== null;
+
 /**
  * Gives a route that declares a prefetch a loader that starts it without waiting for it: once the
  * user is known (that request is already under way), so visitors and users who must first change
@@ -44,6 +47,13 @@ function withPrefetch(route: RouteObject, queryClient: QueryClient | undefined):
     ...route,
     loader: ({ params, request }) => {
       const search = new URL(request.url).searchParams;
+      // the server saw a session cookie when it sent this page: most likely still signed in, so
+      // the data need not wait for the answer about who is (a lapsed session just gets a 401)
+      if (sessionHinted && !queryClient.getQueryData(meQuery.queryKey)) {
+        sessionHinted = false;
+        prefetch(queryClient, { params, search });
+        return null;
+      }
       void queryClient
         .ensureQueryData(meQuery)
         .then((me) => me && !me.user.mustChangePassword && prefetch(queryClient, { params, search }))

@@ -4,6 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SESSION_COOKIE } from '../../platform/auth.ts';
+import { ROUTE_PRELOAD_FILE, type RoutePreloadTable } from '../../../../scripts/vite-route-preload.ts';
+import { pagePreloads, type PageRoute } from './route-match.ts';
 
 /** Where `npm run build` (Vite) writes the web UI, relative to the package root. */
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../dist/web');
@@ -50,6 +53,8 @@ interface Shell {
   html: string;
   /** Top-level files of the build other than index.html (favicon …), served as they are. */
   files: Set<string>;
+  /** The page routes and the scripts each needs (written by the build), for modulepreload links. */
+  routes: PageRoute[];
 }
 
 /**
@@ -74,8 +79,14 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
     }
     if (shell?.mtimeMs === mtimeMs) return shell;
     const [html, entries] = await Promise.all([readFile(index, 'utf8'), readdir(root, { withFileTypes: true })]);
-    const files = new Set(entries.filter((e) => e.isFile() && e.name !== 'index.html' && !e.name.startsWith('.') && !/\.(br|gz)$/.test(e.name)).map((e) => e.name));
-    shell = { mtimeMs, html, files };
+    const files = new Set(entries.filter((e) => e.isFile() && e.name !== 'index.html' && e.name !== ROUTE_PRELOAD_FILE && !e.name.startsWith('.') && !/\.(br|gz)$/.test(e.name)).map((e) => e.name));
+    let routes: PageRoute[] = [];
+    try {
+      routes = (JSON.parse(await readFile(path.join(root, ROUTE_PRELOAD_FILE), 'utf8')) as RoutePreloadTable).routes;
+    } catch {
+      // an older build without the table: pages load their code after the app has started
+    }
+    shell = { mtimeMs, html, files, routes };
     return shell;
   }
 
@@ -107,14 +118,24 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
     return reply.sendFile(req.params['*'], assets);
   });
 
-  async function sendShell(reply: FastifyReply, s: Shell) {
+  async function sendShell(req: FastifyRequest, reply: FastifyReply, s: Shell) {
     const nonce = randomBytes(16).toString('base64');
+    // A signed-in visitor's page code loads with the app's instead of after it, and so does the
+    // question of who is signed in; the meta tag tells the app that a session cookie came along, so
+    // it may ask for the page's data without waiting for that answer. A signed-out visitor is sent
+    // to sign in: that page's code comes along instead.
+    const pathname = req.url.split('?')[0]!;
+    const session = Boolean(req.cookies?.[SESSION_COOKIE]);
+    const files = pagePreloads(s.routes, session ? pathname : '/sign-in');
+    let head = files.map((f) => `<link rel="modulepreload" crossorigin href="/${f}">`).join('');
+    if (session) head += '<meta name="ethos-session" content="present"><link rel="preload" href="/api/v1/me" as="fetch" crossorigin="anonymous" fetchpriority="high">';
+    const html = head ? s.html.replace('</head>', `${head}</head>`) : s.html;
     return reply
       .status(200)
       .header('content-type', 'text/html; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('content-security-policy', contentSecurityPolicy(nonce))
-      .send(s.html.replaceAll(NONCE_PLACEHOLDER, nonce));
+      .send(html.replaceAll(NONCE_PLACEHOLDER, nonce));
   }
 
   app.get('/*', routeOptions, async (req, reply) => {
@@ -135,6 +156,6 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
         .header('retry-after', '30')
         .send('The Ethos web UI has not been built.\n\nRun `npm run build` (or start Ethos with `npm start`, which builds it when needed), then reload this page.\nThe API under /api/v1 works without it.\n');
     }
-    return sendShell(reply, s);
+    return sendShell(req, reply, s);
   });
 };

@@ -8,6 +8,14 @@ import { NONCE_PLACEHOLDER } from './index.ts';
 
 const INDEX = `<!doctype html><html><head><meta name="csp-nonce" content="${NONCE_PLACEHOLDER}"><script type="module" src="/assets/main-abc123.js"></script></head><body><div id="root"></div></body></html>`;
 const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});\n`;
+const PRELOADS = {
+  routes: [
+    { path: '/sign-in', files: ['assets/sign-in.page-1.js', 'assets/Paper-2.js'] },
+    { path: '/services/:name/:tab?', files: ['assets/service.page-3.js', 'assets/Tabs-4.js'] },
+    { path: '/teams/:name', files: ['assets/team.page-5.js'] },
+    { path: '/teams/new', files: ['assets/create-team.page-6.js', '../../etc/passwd'] },
+  ],
+};
 const html = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
 
 function nonceOf(body: string): string {
@@ -25,6 +33,7 @@ describe('the web UI', () => {
     await writeFile(path.join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     await writeFile(path.join(dir, 'assets', 'main-abc123.js'), SCRIPT);
     await writeFile(path.join(dir, 'assets', 'main-abc123.js.gz'), gzipSync(SCRIPT));
+    await writeFile(path.join(dir, 'route-preload.json'), JSON.stringify(PRELOADS));
     t = await createTestContext('sqlite', { webRoot: dir });
   });
   afterAll(async () => {
@@ -59,6 +68,18 @@ describe('the web UI', () => {
       expect(res.body).toContain('<div id="root">');
       expect(res.headers['content-security-policy']).toBeDefined();
     }
+  });
+
+  it("names the page's scripts in the HTML for a signed-in visitor, and the sign-in page's otherwise", async () => {
+    const preloads = (body: string) => [...body.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((m) => m[1]);
+    const session = { ...html, cookie: 'ethos_session=abc' };
+    expect(preloads((await t.req('GET', '/services/checkout', { headers: session })).body)).toEqual(['/assets/service.page-3.js', '/assets/Tabs-4.js']);
+    expect(preloads((await t.req('GET', '/services/checkout/history?x=1', { headers: session })).body)).toEqual(['/assets/service.page-3.js', '/assets/Tabs-4.js']);
+    // a static segment wins over a parameter; files outside the build's assets are never named
+    expect(preloads((await t.req('GET', '/teams/new', { headers: session })).body)).toEqual(['/assets/create-team.page-6.js']);
+    expect(preloads((await t.req('GET', '/teams/platform', { headers: session })).body)).toEqual(['/assets/team.page-5.js']);
+    expect(preloads((await t.req('GET', '/nowhere/at/all', { headers: session })).body)).toEqual([]);
+    expect(preloads((await t.req('GET', '/services/checkout', { headers: html })).body)).toEqual(['/assets/sign-in.page-1.js', '/assets/Paper-2.js']);
   });
 
   it('serves hashed assets with a long immutable cache, compressed when the client accepts it', async () => {
