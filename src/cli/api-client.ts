@@ -1,18 +1,8 @@
 import type { z } from 'zod';
+import { ApiError } from '../shared/api-error.ts';
 import { CliError } from './output.ts';
 
-/** An error answer of the Ethos API: `{"error": {code, message, details}}`. */
-export class ApiError extends CliError {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-}
+export { ApiError };
 
 /** Query values; arrays repeat the parameter, undefined ones are left out. */
 export type Query = Record<string, string | number | boolean | readonly string[] | undefined>;

@@ -1,23 +1,6 @@
-import type { Issue } from './types.ts';
+import { ApiError } from '../../shared/api-error.ts';
 
-/** An error answer of the Ethos API: `{"error": {code, message, details}}`, or a network failure. */
-export class ApiError extends Error {
-  readonly status: number;
-  readonly code: string;
-  readonly details: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.details = details;
-  }
-
-  /** Field problems the server listed (`details.issues`), if any. */
-  get issues(): Issue[] {
-    const issues = (this.details as { issues?: unknown } | undefined)?.issues;
-    return Array.isArray(issues) ? (issues as Issue[]) : [];
-  }
-}
+export { ApiError };
 
 /**
  * The session's CSRF token. Kept in memory only (never in storage or a URL): a reload gets it again

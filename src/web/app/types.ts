@@ -36,10 +36,7 @@ export interface Page<T> {
 }
 
 /** A field problem from the server (`details.issues` of RESOURCE_INVALID / VALIDATION_FAILED). */
-export interface Issue {
-  path: string;
-  message: string;
-}
+export type { ApiIssue as Issue } from '../../shared/api-error.ts';
 
 /** The marker the API shows in place of a secret value. */
 export const SECRET_SET = '<secret:set>';
