@@ -207,3 +207,22 @@ export const kindViewSchema = z.object({
   secretFields: z.array(z.string()),
   selfOwned: z.boolean(),
 });
+
+/** One notification in a user's inbox; `changeRequest` is the change request it is about, if any. */
+export const notificationViewSchema = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  changeRequest: z.number().int().nullable(),
+  summary: z.string(),
+  createdAt: z.string(),
+  read: z.boolean(),
+});
+export type NotificationView = z.infer<typeof notificationViewSchema>;
+
+export const inboxListSchema = z.object({ items: z.array(notificationViewSchema), nextCursor: z.string().nullable() });
+
+/** Marks some notifications (`ids`), or every one (`all`), read. */
+export const inboxReadRequestSchema = z.object({ ids: z.array(z.number().int()).max(500).optional(), all: z.boolean().optional() });
+
+/** How many notifications the caller has not read yet. */
+export const inboxCountSchema = z.object({ unread: z.number().int() });

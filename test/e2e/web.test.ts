@@ -195,6 +195,20 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     expect((await callApi(ethos.url, seed, 'GET', '/resources/Service/checkout')).spec.tier).toBe('2');
   });
 
+  it('the owner’s header counts the notification; the inbox links to the change request', async () => {
+    await nav(admin, 'Home').click();
+    await admin.getByRole('banner').getByRole('link', { name: 'Inbox: 1 unread' }).click();
+    await heading(admin, 'Inbox').waitFor();
+    const notification = admin.getByRole('table', { name: 'Notifications' }).getByRole('row', { name: `Unread: alice proposes to update Service/checkout (#${changeRequest})` });
+    await notification.waitFor();
+    expect(await truncatedBadges(admin)).toEqual([]);
+    await screenshot(admin, 'inbox');
+    await notification.getByRole('link').click();
+    await heading(admin, /^#\d+ checkout takes payments: tier 1$/).waitFor();
+    expect(new URL(admin.url()).pathname).toBe(`/change-requests/${changeRequest}`);
+    await admin.getByRole('banner').getByRole('link', { name: 'Inbox', exact: true }).waitFor();
+  });
+
   it('an owner approves and merges it; History shows the new revision and its side-by-side diff', async () => {
     await nav(admin, 'Home').click();
     const inbox = admin.getByRole('region', { name: 'Waiting for your review' });

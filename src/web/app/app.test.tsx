@@ -1,105 +1,22 @@
 // @vitest-environment happy-dom
 /**
- * Renders the whole web UI in happy-dom against a real, in-process Ethos API (fetch goes to
- * app.inject with a cookie jar), to catch pages that fail to render or to talk to the API.
+ * Renders the whole web UI in happy-dom against a real, in-process Ethos API (../test-support.tsx:
+ * fetch goes to app.inject with a cookie jar), to catch pages that fail to render or to talk to the API.
  * The browser tests in test/e2e drive the built UI in Chromium; this one needs no browser.
  */
-import { act } from 'react';
-import { createRoot, type Root as ReactRoot } from 'react-dom/client';
-import { createMemoryRouter } from 'react-router';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ADMIN_PASSWORD, createTestContext, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
+import { ADMIN_PASSWORD, serviceDoc, teamDoc, type TestContext } from '../../server/test-support.ts';
+import { click, confirm, input, see, show, startUi, stopUi, text, type, until } from '../test-support.tsx';
 import { setCsrfToken } from './api.ts';
-import { createQueryClient, Root } from './root.tsx';
-import { buildRoutes } from './router.tsx';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 let t: TestContext & { admin: string };
-const jar = new Map<string, string>();
-
-function installFetch() {
-  globalThis.fetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
-    const url = new URL(String(input), 'http://localhost');
-    const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
-    if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await t.app.inject({ method: (init.method ?? 'GET') as 'GET', url: url.pathname + url.search, headers, ...(init.body ? { payload: String(init.body) } : {}) });
-    const setCookie = res.headers['set-cookie'];
-    for (const c of Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : []) {
-      const [pair] = c.split(';');
-      const [name, value] = pair!.split('=');
-      if (!value || /max-age=0|expires=thu, 01 jan 1970/i.test(c)) jar.delete(name!);
-      else jar.set(name!, value);
-    }
-    return new Response(res.statusCode === 204 ? null : res.body, { status: res.statusCode, headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') } });
-  }) as typeof fetch;
-}
-
-let root: ReactRoot | null = null;
-let router: ReturnType<typeof createMemoryRouter> | null = null;
-
-async function show(path: string) {
-  if (root) act(() => root!.unmount());
-  document.body.innerHTML = '<div id="root"></div>';
-  router = createMemoryRouter(buildRoutes(), { initialEntries: [path] });
-  root = createRoot(document.getElementById('root')!);
-  await act(async () => root!.render(<Root router={router as never} queryClient={createQueryClient()} />));
-}
-
-async function until(check: () => boolean, what: string, ms = 8000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}; page text: ${text().slice(-1500)}`);
-    await act(async () => new Promise((r) => setTimeout(r, 25)));
-  }
-}
-
-/** What a reader sees: the page's text without the style elements' CSS. */
-function text(): string {
-  const copy = document.body.cloneNode(true) as HTMLElement;
-  for (const s of copy.querySelectorAll('style')) s.remove();
-  return copy.textContent ?? '';
-}
-const see = (s: string) => until(() => text().includes(s), `“${s}”`);
-
-function input(label: string): HTMLInputElement | HTMLTextAreaElement {
-  const l = [...document.querySelectorAll('label')].find((x) => x.textContent?.replace(/\s*\*$/, '').trim() === label);
-  const el = l?.htmlFor ? document.getElementById(l.htmlFor) : null;
-  if (!el) throw new Error(`no field labelled ${label}`);
-  return el as HTMLInputElement;
-}
-
-async function type(label: string, value: string) {
-  const el = input(label);
-  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
-  await act(async () => {
-    Object.getOwnPropertyDescriptor(proto, 'value')!.set!.call(el, value);
-    el.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
-
-/** Clicks the confirming button of the open dialog. */
-async function confirm(name: string) {
-  await until(() => !!document.querySelector('[role="dialog"]'), 'a dialog');
-  const dialog = [...document.querySelectorAll('[role="dialog"]')].at(-1)!;
-  const el = [...dialog.querySelectorAll('button')].find((b) => b.textContent?.trim() === name);
-  if (!el) throw new Error(`no “${name}” in the dialog: ${dialog.textContent}`);
-  await act(async () => el.click());
-}
-
-async function click(name: string) {
-  const el = [...document.querySelectorAll('button, a, label')].find((b) => b.textContent?.trim() === name || b.getAttribute('aria-label') === name) as HTMLElement | undefined;
-  if (!el) throw new Error(`no button or link “${name}”; page text: ${text().slice(0, 400)}`);
-  await act(async () => el.click());
-}
 
 describe('the web UI against the API', () => {
   beforeAll(async () => {
-    t = await createTestContext('sqlite');
+    t = await startUi();
     // a kind with a secret field, as later capabilities register them
     t.app.services.kinds.register({ kind: 'Webhook', spec: z.object({ url: z.string(), token: z.string().optional() }).strict(), secretFields: ['token'] });
-    installFetch();
     await t.req('POST', '/api/v1/users', { as: t.admin, body: { name: 'alice', password: 'alice-first-password' } });
     await t.req('PUT', '/api/v1/resources/Team/payments', { as: t.admin, body: teamDoc('payments', [{ user: 'alice', role: 'maintainer' }]) });
     await t.req('PUT', '/api/v1/resources/Team/search', { as: t.admin, body: teamDoc('search', [{ user: 'admin', role: 'maintainer' }]) });
@@ -107,10 +24,7 @@ describe('the web UI against the API', () => {
     await t.req('PUT', '/api/v1/resources/Service/checkout', { as: t.admin, body: serviceDoc('checkout', 'payments', { tier: '2', runbook: 'https://wiki.example.com/checkout' }, { labels: { env: 'prod' } }) });
     await t.req('PUT', '/api/v1/resources/Service/finder', { as: t.admin, body: serviceDoc('finder', 'search') });
   });
-  afterAll(async () => {
-    if (root) act(() => root!.unmount());
-    await t.close();
-  });
+  afterAll(() => stopUi(t));
 
   it('sends a visitor to sign-in, and a new user to choose a password before anything else', async () => {
     await show('/services');

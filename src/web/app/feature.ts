@@ -33,6 +33,14 @@ export interface ServiceTab {
   visible?(service: ResourceView, me: Me): boolean;
 }
 
+/** A control in the header, left of the colour-scheme switch (a feature's status at a glance). */
+export interface HeaderItem {
+  id: string;
+  /** Lower comes first. */
+  order: number;
+  Component: ComponentType;
+}
+
 /**
  * What one feature (a folder under src/web/features, mirroring a server module) adds to the UI.
  * Register it in app/features.ts; nothing else needs to change to add pages, nav links or tabs.
@@ -46,6 +54,8 @@ export interface WebFeature {
   /** Pages inside the app shell. */
   routes?: RouteObject[];
   nav?: NavItem[];
+  /** Small controls in the header; loaded with the shell, so keep them light. */
+  header?: HeaderItem[];
   serviceTabs?: ServiceTab[];
 }
 

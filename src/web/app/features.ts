@@ -4,6 +4,7 @@ import { catalogFeature } from '../features/catalog/feature.ts';
 import { changesFeature } from '../features/changes/feature.ts';
 import { homeFeature } from '../features/home/feature.ts';
 import { identityFeature } from '../features/identity/feature.ts';
+import { inboxFeature } from '../features/inbox/feature.ts';
 import { resourcesFeature } from '../features/resources/feature.ts';
 
 /**
@@ -11,4 +12,4 @@ import { resourcesFeature } from '../features/resources/feature.ts';
  * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
  * and service-page tabs follow.
  */
-export const features: WebFeature[] = [homeFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature];
+export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature];

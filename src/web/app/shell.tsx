@@ -16,6 +16,7 @@ const SECTIONS: { id: NavItem['section']; title: string | null }[] = [
 ];
 
 const navItems = features.flatMap((f) => f.nav ?? []).sort((a, b) => a.order - b.order);
+const headerItems = features.flatMap((f) => f.header ?? []).sort((a, b) => a.order - b.order);
 
 /** How specifically an item matches the path: the length of its longest matching prefix, or -1. */
 function matchLength(item: NavItem, pathname: string): number {
@@ -76,6 +77,9 @@ export function Shell() {
             </UnstyledButton>
           </Group>
           <Group gap="xs" wrap="nowrap">
+            {headerItems.map(({ id, Component }) => (
+              <Component key={id} />
+            ))}
             <ColorSchemeToggle />
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>

@@ -7,6 +7,7 @@ import type {
   diffSchema,
   kindViewSchema,
   meSchema,
+  notificationViewSchema,
   resourceListSchema,
   reviewViewSchema,
   revisionViewSchema,
@@ -27,6 +28,7 @@ export type ReviewView = z.infer<typeof reviewViewSchema>;
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
 export type ActivityEntry = z.infer<typeof activityEntrySchema>;
 export type KindView = z.infer<typeof kindViewSchema>;
+export type NotificationView = z.infer<typeof notificationViewSchema>;
 export type { ResourceDocumentInput, ServiceSpec, TeamSpec };
 
 /** A page of a cursor-paginated list. */

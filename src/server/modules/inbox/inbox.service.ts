@@ -61,6 +61,19 @@ export function createInboxService(deps: { db: Kysely<Database>; clock: Clock; e
       };
     },
 
+    /** How many of the actor's notifications are unread (the web UI's badge). */
+    async countUnread(actor: Actor): Promise<number> {
+      if (!actor.userKey) return 0;
+      const row = await db
+        .selectFrom('inbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('user_key', '=', actor.userKey)
+        .where('read_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      // PostgreSQL's count is a bigint, which pg hands over as a string
+      return Number(row.n);
+    },
+
     async markRead(actor: Actor, ids: number[] | 'all'): Promise<void> {
       if (!actor.userKey) return;
       let q = db.updateTable('inbox').set({ read_at: clock.now().toISOString() }).where('user_key', '=', actor.userKey).where('read_at', 'is', null);

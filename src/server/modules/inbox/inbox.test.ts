@@ -60,4 +60,29 @@ describe.each(databases)('notifications on %s', (dbKind) => {
     expect((await t.req('GET', '/api/v1/inbox?unread=true', { as: alice })).body.items).toHaveLength(0);
     expect((await t.req('GET', '/api/v1/inbox', { as: alice })).body.items[0].read).toBe(true);
   });
+
+  it('the unread count follows new notifications and read marks; nobody marks another user’s notifications read', async () => {
+    const bob = await t.user('bob');
+    const erin = await t.user('erin');
+    await t.req('PUT', '/api/v1/resources/Team/growth', { as: bob, body: teamDoc('growth') });
+    await t.req('PUT', '/api/v1/resources/Service/signup', { as: bob, body: serviceDoc('signup', 'growth') });
+    const count = async (as: string) => (await t.req('GET', '/api/v1/inbox/count', { as })).body;
+    expect(await count(bob)).toEqual({ unread: 0 });
+
+    await t.req('POST', '/api/v1/change-requests', { as: erin, body: { document: serviceDoc('signup', 'growth', { tier: '1' }), message: 'tier 1' } });
+    await t.req('POST', '/api/v1/change-requests', { as: erin, body: { document: serviceDoc('signup', 'growth', { tier: '2' }), message: 'tier 2' } });
+    expect(await count(bob)).toEqual({ unread: 2 });
+    expect(await count(erin)).toEqual({ unread: 0 });
+    const [newest, oldest] = (await t.req('GET', '/api/v1/inbox', { as: bob })).body.items as { id: number; changeRequest: number }[];
+
+    expect((await t.req('POST', '/api/v1/inbox/read', { as: erin, body: { ids: [newest!.id, oldest!.id] } })).status).toBe(204);
+    expect(await count(bob)).toEqual({ unread: 2 });
+
+    expect((await t.req('POST', '/api/v1/inbox/read', { as: bob, body: { ids: [oldest!.id] } })).status).toBe(204);
+    expect(await count(bob)).toEqual({ unread: 1 });
+    const unread = (await t.req('GET', '/api/v1/inbox?unread=true', { as: bob })).body.items;
+    expect(unread).toEqual([expect.objectContaining({ id: newest!.id, changeRequest: newest!.changeRequest, read: false })]);
+
+    expect((await t.req('GET', '/api/v1/inbox/count')).status).toBe(401);
+  });
 });

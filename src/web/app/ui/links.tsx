@@ -1,9 +1,9 @@
 import { Anchor, type AnchorProps } from '@mantine/core';
-import type { ReactNode } from 'react';
+import type { MouseEventHandler, ReactNode } from 'react';
 import { Link } from 'react-router';
 
 /** A link to a page of the app. */
-export function AppLink({ to, children, ...props }: AnchorProps & { to: string; children: ReactNode; 'aria-label'?: string }) {
+export function AppLink({ to, children, ...props }: AnchorProps & { to: string; children: ReactNode; 'aria-label'?: string; onClick?: MouseEventHandler<HTMLAnchorElement> }) {
   return (
     <Anchor component={Link} to={to} {...props}>
       {children}
