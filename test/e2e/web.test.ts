@@ -222,6 +222,10 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     await screenshot(admin, 'change-request-review');
     await admin.getByRole('button', { name: 'Merge' }).click();
     await admin.getByText('Merged by admin as').waitFor();
+    // the toast stays clear of the header's controls (the account menu, the inbox)
+    const toast = await admin.getByRole('alert').filter({ hasText: 'is now at revision 2' }).boundingBox();
+    const header = await admin.getByRole('banner').boundingBox();
+    expect(toast!.y, 'the toast covers the header').toBeGreaterThanOrEqual(header!.y + header!.height);
 
     await admin.getByRole('link', { name: 'revision 2' }).click();
     await heading(admin, 'Checkout API (checkout)').waitFor();

@@ -43,7 +43,8 @@ export function Root({ router, queryClient }: { router: ReturnType<typeof create
   return (
     <StrictMode>
       <MantineProvider theme={theme} defaultColorScheme="auto" getStyleNonce={getStyleNonce}>
-        <Notifications position="top-right" />
+        {/* bottom-right: at the top the toasts covered the header's controls (account menu, inbox) for seconds */}
+        <Notifications position="bottom-right" />
         <QueryClientProvider client={queryClient}>
           <RouterProvider router={router} />
         </QueryClientProvider>
