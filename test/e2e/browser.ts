@@ -46,16 +46,10 @@ export function launchChromium(): Promise<Browser> {
 
 /**
  * Builds the web UI into dist/web unless the build is current (the same check as `npm start`).
- * @remarks NODE_ENV must be `production`: vitest sets it to `test`, and Vite would then build
- * React's development runtime (slower, larger) into the dist/web that `ethos serve` serves later.
+ * The script builds for production whatever NODE_ENV vitest passes on.
  */
 export function ensureWebBuild(): void {
-  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js'), '--if-stale', '--quiet'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  const res = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'build-web.js'), '--if-stale', '--quiet'], { cwd: ROOT, encoding: 'utf8', timeout: 170_000 });
   if (res.status !== 0) throw new Error(`building the web UI failed (${res.status ?? res.signal}):\n${res.stdout}\n${res.stderr}`);
 }
 

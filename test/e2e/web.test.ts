@@ -322,6 +322,16 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     await screenshot(dark, 'catalog-dark');
   });
 
+  it('serves React’s production build, although vitest runs the build with NODE_ENV=test', async () => {
+    const html = await (await fetch(ethos.url)).text();
+    const entry = /<script type="module"[^>]* src="([^"]+)"/.exec(html)?.[1];
+    expect(entry).toBeTruthy();
+    const js = await (await fetch(`${ethos.url}${entry}`)).text();
+    // messages only React's development runtime carries, and the one only its production runtime does
+    expect(js).not.toContain('Each child in a list should have a unique');
+    expect(js).toContain('Minified React error');
+  });
+
   it('keeps the session, CSRF token, API tokens and passwords out of web storage and URLs', async () => {
     for (const { context } of contexts) for (const c of await context.cookies()) if (c.name === 'ethos_session') secrets.add(c.value);
     expect(secrets.size).toBeGreaterThanOrEqual(7);
