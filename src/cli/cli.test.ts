@@ -309,4 +309,32 @@ spec:
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('ethos: no change request #99 [CHANGE_REQUEST_NOT_FOUND]\n');
   });
+  it('metrics lists what a service sent and prints a metric per step, grouped', async () => {
+    const minted = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify({ name: 'otel', type: 'ingest', scopes: ['ingest'] }) });
+    const { token } = (await minted.json()) as { token: string };
+    const now = Math.floor(Date.now() / 60_000) * 60_000;
+    const points = [3, 2, 1].flatMap((ago, i) => ['a', 'b'].map((pool) => ({ timeUnixNano: `${BigInt(now - ago * 60_000) * 1_000_000n}`, asDouble: (pool === 'a' ? 10 : 20) + i, attributes: [{ key: 'pool', value: { stringValue: pool } }] })));
+    const body = { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-svc' } }] }, scopeMetrics: [{ metrics: [{ name: 'conn.open', unit: '{connection}', gauge: { dataPoints: points } }] }] }] };
+    const sent = await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+    expect(sent.status).toBe(200);
+
+    const list = await ethos(['metrics', 'cli-svc']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^METRIC\s+KIND\s+UNIT\s+SERIES/);
+    expect(list.stdout).toMatch(/conn\.open\s+gauge\s+\{connection\}\s+2/);
+
+    const q = await ethos(['metrics', 'cli-svc', 'conn.open', '--from', 'now-5m', '--step', '60', '--by', 'pool']);
+    expect(q.code).toBe(0);
+    expect(q.stdout).toContain('conn.open (gauge), avg per 60 s');
+    expect(q.stdout).toMatch(/TIME\s+POOL=A\s+POOL=B/);
+    const rows = q.stdout.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => l.split(/\s+/).slice(1));
+    expect(rows.filter((r) => r[0] !== '-')).toEqual([['10', '20'], ['11', '21'], ['12', '22']]);
+
+    const json = await ethos(['metrics', 'cli-svc', 'conn.open', '--fn', 'sum', '--from', 'now-5m', '--step', '60', '-o', 'json']);
+    expect(JSON.parse(json.stdout).series[0].values.filter((v: number | null) => v !== null)).toEqual([30, 32, 34]);
+
+    const missing = await ethos(['metrics', 'no-such-svc']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no metrics from "no-such-svc" yet');
+  });
 });

@@ -6,6 +6,7 @@ import { registerLoginCommand } from './login.command.ts';
 import { CliError } from './output.ts';
 import { registerResourceCommands } from './resource.command.ts';
 import { registerServerCommands } from './serve.command.ts';
+import { registerTelemetryCommands } from './telemetry.command.ts';
 import { registerTokenCommands } from './token.command.ts';
 import { registerUserCommands } from './user.command.ts';
 
@@ -23,6 +24,7 @@ registerChangeRequestCommands(program);
 registerTokenCommands(program);
 registerUserCommands(program);
 registerBackstageCommand(program);
+registerTelemetryCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -17,7 +17,11 @@ import { changeRoutes, createChangeService } from './modules/changes/index.ts';
 import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
+import { createTelemetryService, MetricStore, otlpRoutes, telemetryRoutes } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 
 /** What buildApp needs: everything with a side effect comes in from outside. */
 export interface AppDeps {
@@ -36,6 +40,8 @@ export interface AppDeps {
   identity?: Partial<IdentitySettings>;
   /** The built web UI (default: dist/web of the package). */
   webRoot?: string;
+  /** Where telemetry is stored (default: a new temporary directory, for tests). */
+  telemetryDir?: string;
 }
 
 /**
@@ -75,6 +81,10 @@ export async function buildApp(deps: AppDeps) {
   const maintenance = createMaintenance(db);
   const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex), noteWrites: (n) => maintenance.noteWrites(n) });
 
+  const metricStore = new MetricStore({ dir: deps.telemetryDir ?? mkdtempSync(path.join(tmpdir(), 'ethos-telemetry-')), now: () => clock.now().getTime() });
+  app.addHook('onClose', async () => metricStore.close());
+  const telemetry = createTelemetryService({ metrics: metricStore, serviceOwners: (names) => catalog.serviceOwners(names), now: () => clock.now().getTime() });
+
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
@@ -113,10 +123,25 @@ export async function buildApp(deps: AppDeps) {
   await app.register(changeRoutes, { changes });
   await app.register(inboxRoutes, { inbox });
   await app.register(auditRoutes, { audit });
+  await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
+  await app.register(otlpRoutes, { telemetry });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore } });
+}
+
+/**
+ * The OTLP port's own server: the OTLP/HTTP receivers of `app` and nothing else, authenticated
+ * by the same tokens.
+ */
+export async function buildOtlpApp(app: EthosApp, opts: { logger?: boolean | object; bodyLimitBytes?: number } = {}) {
+  const otlp = Fastify({ logger: opts.logger ?? false, bodyLimit: opts.bodyLimitBytes ?? 16 * 1024 * 1024 });
+  registerErrorHandler(otlp);
+  await otlp.register(authPlugin, { authenticator: app.services.identity });
+  await otlp.register(otlpRoutes, { telemetry: app.services.telemetry, maxBodyBytes: opts.bodyLimitBytes });
+  otlp.get('/healthz', async () => ({ status: 'ok' }));
+  return otlp;
 }
 
 /** The built application with its services (for main.ts, workers and tests). */

@@ -1,4 +1,5 @@
-import { buildApp } from './app.ts';
+import path from 'node:path';
+import { buildApp, buildOtlpApp } from './app.ts';
 import { systemClock } from './platform/clock.ts';
 import { loadSecretKey } from './platform/crypto.ts';
 import { openDatabase } from './platform/db.ts';
@@ -28,6 +29,7 @@ export async function startServer(settings: Settings = readSettings()) {
     bodyLimitBytes: settings.bodyLimitBytes,
     trustProxy: settings.trustProxy,
     identity: { sessionIdleMinutes: settings.sessionIdleMinutes, sessionAbsoluteHours: settings.sessionAbsoluteHours },
+    telemetryDir: path.join(settings.dataDir, 'telemetry'),
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
   if (boot.created && boot.password) {
@@ -52,9 +54,25 @@ export async function startServer(settings: Settings = readSettings()) {
       }, 5000),
     );
   }
+  timers.push(
+    setInterval(() => {
+      try {
+        app.services.telemetry.maintain();
+      } catch (err) {
+        app.log.error({ err }, 'telemetry maintenance failed');
+      }
+    }, 5000),
+  );
   await app.listen({ port: settings.port, host: settings.host });
+  // OpenTelemetry's standard port, for exporters configured with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318
+  let otlp: Awaited<ReturnType<typeof buildOtlpApp>> | null = null;
+  if (settings.otlpPort !== null) {
+    otlp = await buildOtlpApp(app, { logger: { level: settings.logLevel, redact: REDACT }, bodyLimitBytes: settings.bodyLimitBytes });
+    await otlp.listen({ port: settings.otlpPort, host: settings.host });
+  }
   const stop = async () => {
     for (const t of timers) clearInterval(t);
+    await otlp?.close();
     await app.close();
     await db.close();
   };

@@ -19,6 +19,8 @@ export interface Settings {
   bodyLimitBytes: number;
   logLevel: string;
   trustProxy: boolean | string;
+  /** The OTLP/HTTP port (null: only the main port receives OTLP). */
+  otlpPort: number | null;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -26,6 +28,11 @@ function int(value: string | undefined, fallback: number, name: string): number 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, not "${value}"`);
   return n;
+}
+
+function optionalPort(value: string | undefined, fallback: number, name: string): number | null {
+  if (value === 'off' || value === 'false') return null;
+  return int(value, fallback, name);
 }
 
 function parseTrustProxy(v: string | undefined): boolean | string {
@@ -54,5 +61,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     bodyLimitBytes: int(env.ETHOS_BODY_LIMIT_BYTES, 16 * 1024 * 1024, 'ETHOS_BODY_LIMIT_BYTES'),
     logLevel: env.ETHOS_LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.ETHOS_TRUST_PROXY),
+    otlpPort: optionalPort(env.ETHOS_OTLP_PORT, 4318, 'ETHOS_OTLP_PORT'),
   };
 }

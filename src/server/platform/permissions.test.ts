@@ -127,6 +127,38 @@ describe.each(databases)('permission matrix on %s', (dbKind) => {
     });
   }
 
+  it('ingest: a team may send telemetry for its own services and unregistered ones, never for another team\'s', async () => {
+    await svc('ing-svc');
+    const mint = async (as: string | undefined, body: object) => (await t.req('POST', '/api/v1/tokens', { as, body })).body.token as string;
+    const senders: Record<string, string | undefined> = {
+      teamToken: await mint(tokens.maintainer, { name: 'otel', type: 'team', team: 'payments', scopes: ['ingest'] }),
+      memberPersonal: await mint(tokens.member, { name: 'otel', scopes: ['ingest'] }),
+      otherTeamToken: await mint(tokens.otherTeam, { name: 'otel', type: 'team', team: 'search', scopes: ['ingest'] }),
+      organisation: await mint(t.admin, { name: 'collector', type: 'ingest', scopes: ['ingest'] }),
+      admin: t.admin,
+      writeNoIngest: tokens.member,
+      anonymous: undefined,
+    };
+    const point = (service: string) => ({
+      resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeMetrics: [{ metrics: [{ name: 'm', gauge: { dataPoints: [{ timeUnixNano: `${BigInt(t.clock.now().getTime()) * 1_000_000n}`, asDouble: 1 }] } }] }] }],
+    });
+    const outcome = async (token: string | undefined, service: string) => {
+      const res = await t.req('POST', '/v1/metrics', { as: token, body: point(service) });
+      return res.status !== 200 ? res.status : res.body.partialSuccess ? 'rejected' : 'stored';
+    };
+    const seen: Record<string, [unknown, unknown]> = {};
+    for (const [who, token] of Object.entries(senders)) seen[who] = [await outcome(token, 'ing-svc'), await outcome(token, `unregistered-${who.toLowerCase()}`)];
+    expect(seen).toEqual({
+      teamToken: ['stored', 'stored'],
+      memberPersonal: ['stored', 'stored'],
+      otherTeamToken: ['rejected', 'stored'],
+      organisation: ['stored', 'stored'],
+      admin: ['stored', 'stored'],
+      writeNoIngest: [403, 403],
+      anonymous: [401, 401],
+    });
+  });
+
   it('a service-account token of a team writes that team\'s resources only', async () => {
     const tok = (await t.req('POST', '/api/v1/tokens', { as: tokens.maintainer, body: { name: 'deployer', type: 'team', team: 'payments', scopes: ['read', 'write'] } })).body.token;
     expect((await t.req('PUT', '/api/v1/resources/Service/sa-ok', { as: tok, body: serviceDoc('sa-ok', 'payments') })).status).toBe(201);

@@ -17,6 +17,8 @@ export interface Actor {
   teams: Map<string, TeamRole>;
   scopes: ReadonlySet<Scope>;
   via: 'session' | 'token';
+  /** An administrator's organisation-wide ingest token (for a shared Collector): may send for any service. */
+  organisationIngest?: boolean;
   /** Token id when authenticated by a token. */
   tokenId: string | null;
   mustChangePassword: boolean;
@@ -64,6 +66,14 @@ export const permissions = {
   /** May the actor review (approve / request changes) for a resource owned by `ownerKey`? */
   canReview(actor: Actor, ownerKey: string): boolean {
     return actor.type === 'user' && this.canWriteOwned(actor, ownerKey);
+  },
+  /**
+   * May the actor send telemetry for a service owned by `ownerKey` (null: a service not in the
+   * catalog, which anyone with `ingest` may report and which then shows as discovered)?
+   */
+  canIngestFor(actor: Actor, ownerKey: string | null): boolean {
+    if (!actor.scopes.has('ingest')) return false;
+    return ownerKey === null || !!actor.organisationIngest || this.isMember(actor, ownerKey);
   },
   /** May the actor create, list or revoke a team's tokens? Maintainers and admins. */
   canManageTeamTokens(actor: Actor, teamKey: string): boolean {

@@ -16,6 +16,19 @@ export function createCatalog(deps: { db: Db; kinds: KindRegistry; resources: Re
     membershipsOf: q.membershipsOf,
     /** User keys and roles of a team's members. */
     membersOf: q.membersOf,
+    /** The owning team key of each named live service (by lower-cased name); names not in the catalog are absent. */
+    async serviceOwners(names: string[]): Promise<Map<string, string>> {
+      const keys = [...new Set(names.map((n) => n.toLowerCase()))];
+      if (!keys.length) return new Map();
+      const rows = await deps.db.kysely
+        .selectFrom('resources')
+        .select(['name_key', 'owner_key'])
+        .where('kind', '=', 'Service')
+        .where('deleted', '=', 0)
+        .where('name_key', 'in', keys)
+        .execute();
+      return new Map(rows.map((r) => [r.name_key, r.owner_key]));
+    },
     /** A team's display name from its key; null when no such live team. */
     async teamName(teamKey: string): Promise<string | null> {
       const team = await deps.resources.loadStored(deps.db.kysely, 'Team', teamKey);

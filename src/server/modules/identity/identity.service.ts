@@ -242,6 +242,7 @@ export function createIdentityService(deps: {
         admin: false,
         teams: t.type === 'team' && t.team_key ? new Map([[t.team_key, 'member' as const]]) : new Map(),
         scopes: new Set(scopes),
+        organisationIngest: t.type === 'ingest',
         via: 'token',
         tokenId: t.id,
         mustChangePassword: false,

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SESSION_COOKIE } from '../../platform/auth.ts';
 import { ROUTE_PRELOAD_FILE, type RoutePreloadTable } from '../../../../scripts/vite-route-preload.ts';
 import { pagePreloads, type PageRoute } from './route-match.ts';
 
@@ -121,14 +120,15 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
   async function sendShell(req: FastifyRequest, reply: FastifyReply, s: Shell) {
     const nonce = randomBytes(16).toString('base64');
     // A signed-in visitor's page code loads with the app's instead of after it, and so does the
-    // question of who is signed in; the meta tag tells the app that a session cookie came along, so
-    // it may ask for the page's data without waiting for that answer. A signed-out visitor is sent
-    // to sign in: that page's code comes along instead.
+    // question of who is signed in; the meta tag tells the app that the session is valid, so it may
+    // ask for the page's data without waiting for that answer. A signed-out visitor is sent to sign
+    // in, a user who must change their password to that page: that page's code comes along instead.
     const pathname = req.url.split('?')[0]!;
-    const session = Boolean(req.cookies?.[SESSION_COOKIE]);
-    const files = pagePreloads(s.routes, session ? pathname : '/sign-in');
+    const actor = req.actor?.via === 'session' ? req.actor : null;
+    const usable = actor !== null && !actor.mustChangePassword;
+    const files = pagePreloads(s.routes, usable ? pathname : actor ? '/change-password' : '/sign-in');
     let head = files.map((f) => `<link rel="modulepreload" crossorigin href="/${f}">`).join('');
-    if (session) head += '<meta name="ethos-session" content="present"><link rel="preload" href="/api/v1/me" as="fetch" crossorigin="anonymous" fetchpriority="high">';
+    if (usable) head += '<meta name="ethos-session" content="present"><link rel="preload" href="/api/v1/me" as="fetch" crossorigin="anonymous" fetchpriority="high">';
     const html = head ? s.html.replace('</head>', `${head}</head>`) : s.html;
     return reply
       .status(200)
@@ -138,7 +138,8 @@ export const webRoutes: FastifyPluginAsync<{ root?: string }> = async (app, opts
       .send(html.replaceAll(NONCE_PLACEHOLDER, nonce));
   }
 
-  app.get('/*', routeOptions, async (req, reply) => {
+  // the app's HTML is answered knowing the session (which page's code to name): user authentication runs
+  app.get('/*', { schema: { hide: true }, config: { csrf: false } as FastifyContextConfig }, async (req, reply) => {
     const url = req.url.split('?')[0]!;
     if (isApiPath(url)) return reply.callNotFound();
     const s = await loadShell();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../../test-support.ts';
+import { ADMIN_PASSWORD, createTestContext, type TestContext } from '../../test-support.ts';
 import { NONCE_PLACEHOLDER } from './index.ts';
 
 const INDEX = `<!doctype html><html><head><meta name="csp-nonce" content="${NONCE_PLACEHOLDER}"><script type="module" src="/assets/main-abc123.js"></script></head><body><div id="root"></div></body></html>`;
@@ -11,6 +11,7 @@ const SCRIPT = `console.log(${JSON.stringify('x'.repeat(2000))});\n`;
 const PRELOADS = {
   routes: [
     { path: '/sign-in', files: ['assets/sign-in.page-1.js', 'assets/Paper-2.js'] },
+    { path: '/change-password', files: ['assets/change-password.page-7.js'] },
     { path: '/services/:name/:tab?', files: ['assets/service.page-3.js', 'assets/Tabs-4.js'] },
     { path: '/teams/:name', files: ['assets/team.page-5.js'] },
     { path: '/teams/new', files: ['assets/create-team.page-6.js', '../../etc/passwd'] },
@@ -70,16 +71,33 @@ describe('the web UI', () => {
     }
   });
 
-  it("names the page's scripts in the HTML for a signed-in visitor, and the sign-in page's otherwise", async () => {
+  it("names the page's scripts in the HTML for a signed-in user, and the sign-in or password page's otherwise", async () => {
     const preloads = (body: string) => [...body.matchAll(/<link rel="modulepreload" crossorigin href="([^"]+)">/g)].map((m) => m[1]);
-    const session = { ...html, cookie: 'ethos_session=abc' };
-    expect(preloads((await t.req('GET', '/services/checkout', { headers: session })).body)).toEqual(['/assets/service.page-3.js', '/assets/Tabs-4.js']);
+    const signIn = async (username: string, password: string) =>
+      String((await t.req('POST', '/api/v1/auth/login', { body: { username, password } })).headers['set-cookie']).split(';')[0]!;
+    const session = { ...html, cookie: await signIn('admin', ADMIN_PASSWORD) };
+    const page = await t.req('GET', '/services/checkout', { headers: session });
+    expect(preloads(page.body)).toEqual(['/assets/service.page-3.js', '/assets/Tabs-4.js']);
+    // the app may then ask for the page's data at once; the question of who is signed in is already under way
+    expect(page.body).toContain('<meta name="ethos-session" content="present">');
+    expect(page.body).toContain('<link rel="preload" href="/api/v1/me" as="fetch" crossorigin="anonymous"');
     expect(preloads((await t.req('GET', '/services/checkout/history?x=1', { headers: session })).body)).toEqual(['/assets/service.page-3.js', '/assets/Tabs-4.js']);
     // a static segment wins over a parameter; files outside the build's assets are never named
     expect(preloads((await t.req('GET', '/teams/new', { headers: session })).body)).toEqual(['/assets/create-team.page-6.js']);
     expect(preloads((await t.req('GET', '/teams/platform', { headers: session })).body)).toEqual(['/assets/team.page-5.js']);
     expect(preloads((await t.req('GET', '/nowhere/at/all', { headers: session })).body)).toEqual([]);
-    expect(preloads((await t.req('GET', '/services/checkout', { headers: html })).body)).toEqual(['/assets/sign-in.page-1.js', '/assets/Paper-2.js']);
+
+    // no session, or one that ended: the sign-in page, and no hint
+    for (const headers of [html, { ...html, cookie: 'ethos_session=not-a-session' }]) {
+      const out = await t.req('GET', '/services/checkout', { headers });
+      expect(preloads(out.body)).toEqual(['/assets/sign-in.page-1.js', '/assets/Paper-2.js']);
+      expect(out.body).not.toContain('ethos-session');
+    }
+    // a user who must first choose a new password is sent to that page: its code, and no hint
+    await t.req('POST', '/api/v1/users', { as: t.admin, body: { name: 'newbie', password: 'temporary-password-1' } });
+    const newbie = await t.req('GET', '/services/checkout', { headers: { ...html, cookie: await signIn('newbie', 'temporary-password-1') } });
+    expect(preloads(newbie.body)).toEqual(['/assets/change-password.page-7.js']);
+    expect(newbie.body).not.toContain('ethos-session');
   });
 
   it('serves hashed assets with a long immutable cache, compressed when the client accepts it', async () => {

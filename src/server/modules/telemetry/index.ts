@@ -1,0 +1,77 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime } from '../../../shared/telemetry.schema.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { TelemetryService } from './telemetry.service.ts';
+
+export { createTelemetryService, type TelemetryService } from './telemetry.service.ts';
+export { otlpRoutes } from './otlp/otlp.routes.ts';
+export { MetricStore } from './tsdb/metric-store.ts';
+
+/** About this many points per series when a query names no step. */
+const DEFAULT_POINTS = 240;
+const NICE_STEPS_S = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
+
+const serviceParam = z.string().min(1).max(255);
+
+/** Reading telemetry: open to every signed-in principal with `read`. */
+export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryService; now?: () => number }> = async (app, { telemetry, now = Date.now }) => {
+  app.get(
+    '/api/v1/telemetry/services',
+    { schema: { tags: ['telemetry'], summary: 'Services that have sent metrics', response: { 200: z.object({ items: z.array(z.string()) }) } } },
+    async (req) => {
+      req.requireActor('read');
+      return { items: telemetry.listMetricServices() };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/services/:service/metrics',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: "A service's metrics",
+        params: z.object({ service: serviceParam }),
+        response: { 200: z.object({ items: z.array(metricInfoSchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      return { items: telemetry.listMetrics(req.params.service) };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/services/:service/metrics/:metric/query',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Query a metric over time: per step, grouped by attributes',
+        params: z.object({ service: serviceParam, metric: z.string().min(1).max(255) }),
+        querystring: metricQuerySchema,
+        response: { 200: metricQueryResultSchema },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const q = req.query;
+      const t = now();
+      const from = parseQueryTime(q.from, t);
+      const to = parseQueryTime(q.to, t);
+      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      const wanted = (to - from) / DEFAULT_POINTS / 1000;
+      const step = (q.step ?? NICE_STEPS_S.find((s) => s >= wanted) ?? 86400) * 1000;
+      const where: Record<string, string> = {};
+      for (const w of [q.where ?? []].flat()) {
+        const i = w.indexOf('=');
+        if (i <= 0) throw new AppError('VALIDATION_FAILED', `where "${w}" is not name=value`);
+        where[w.slice(0, i)] = w.slice(i + 1);
+      }
+      const by = (q.by ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean);
+      return telemetry.queryMetric({ service: req.params.service, metric: req.params.metric, from, to, step, fn: q.fn, by, where });
+    },
+  );
+};

@@ -1,0 +1,107 @@
+import type { Actor } from '../../platform/permissions.ts';
+import { permissions } from '../../platform/permissions.ts';
+import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
+import { runMetricQuery, type MetricQuery, type QueryResult } from './tsdb/metric-query.ts';
+import type { MetricInfo, MetricStore } from './tsdb/metric-store.ts';
+
+/** What an ingest request achieved: OTLP's partial success. */
+export interface IngestOutcome {
+  accepted: number;
+  rejected: number;
+  /** Why points were rejected, one line per reason (empty when all were accepted). */
+  messages: string[];
+}
+
+/** How long the owner of a service is remembered by ingest (catalog changes show up within this). */
+const OWNER_CACHE_MS = 10_000;
+/** How often the metrics head is persisted and the write-ahead log restarted (it is also when the log grows large). */
+const CHECKPOINT_MS = 30 * 60_000;
+
+/**
+ * Telemetry: who may send data for which service, storing it, and reading it back. Reads are open
+ * to every signed-in principal with `read`; sending needs `ingest` and, for a service in the
+ * catalog, membership of its owning team (or an organisation-wide ingest token).
+ */
+export function createTelemetryService(deps: { metrics: MetricStore; serviceOwners(names: string[]): Promise<Map<string, string>>; now?: () => number }) {
+  const now = deps.now ?? Date.now;
+  const owners = new Map<string, { owner: string | null; at: number }>();
+  let lastCheckpoint = now();
+
+  async function ownersOf(names: string[]): Promise<Map<string, string | null>> {
+    const t = now();
+    const out = new Map<string, string | null>();
+    const missing: string[] = [];
+    for (const n of names) {
+      const k = n.toLowerCase();
+      const hit = owners.get(k);
+      if (hit && t - hit.at < OWNER_CACHE_MS) out.set(k, hit.owner);
+      else missing.push(k);
+    }
+    if (missing.length) {
+      const found = await deps.serviceOwners(missing);
+      for (const k of missing) {
+        const owner = found.get(k) ?? null;
+        owners.set(k, { owner, at: t });
+        out.set(k, owner);
+      }
+    }
+    return out;
+  }
+
+  return {
+    /** Stores the metrics of an OTLP request that the actor may send; rejects the rest with reasons. */
+    async ingestMetrics(actor: Actor, groups: ServiceMetrics[]): Promise<IngestOutcome> {
+      const owner = await ownersOf(groups.map((g) => g.service));
+      let accepted = 0;
+      let rejected = 0;
+      const reasons = new Map<string, number>();
+      const note = (reason: string, n: number) => {
+        if (n <= 0) return;
+        rejected += n;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+      };
+      for (const g of groups) {
+        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
+        if (!permissions.canIngestFor(actor, ownerKey)) {
+          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
+          continue;
+        }
+        let before = 0;
+        for (const [reason, n] of g.rejected) {
+          note(reason, n);
+          before += n;
+        }
+        const result = deps.metrics.append(g.samples, g.meta);
+        // the store counts samples; the answer counts data points (a histogram point is many samples)
+        const points = result.rejectedPoints.size;
+        note([...result.rejected.keys()].join('; '), points);
+        accepted += g.points - before - points;
+      }
+      return { accepted, rejected, messages: [...reasons].filter(([, n]) => n > 0).map(([r, n]) => `${n} data point${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /** Periodic upkeep: writes closed chunks, persists the head when due, removes expired data a bit at a time. */
+    maintain(): void {
+      deps.metrics.flush();
+      if (now() - lastCheckpoint >= CHECKPOINT_MS) {
+        deps.metrics.checkpoint();
+        lastCheckpoint = now();
+      }
+      deps.metrics.removeExpired();
+    },
+
+    listMetricServices(): string[] {
+      return deps.metrics.listServices();
+    },
+
+    listMetrics(service: string): MetricInfo[] {
+      return deps.metrics.listMetrics(service);
+    },
+
+    queryMetric(q: MetricQuery): QueryResult {
+      return runMetricQuery(deps.metrics, q);
+    },
+  };
+}
+
+export type TelemetryService = ReturnType<typeof createTelemetryService>;

@@ -1,0 +1,211 @@
+import { AppError } from '../../../platform/errors.ts';
+import type { MetricStore, SeriesRef } from './metric-store.ts';
+import type { MetricKind, SeriesPart } from './series-key.ts';
+
+/** How a query turns samples into one value per step. */
+export const QUERY_FUNCTIONS = ['avg', 'min', 'max', 'sum', 'count', 'last', 'rate', 'increase', 'p50', 'p90', 'p95', 'p99'] as const;
+export type QueryFunction = (typeof QUERY_FUNCTIONS)[number];
+
+export interface MetricQuery {
+  service: string;
+  metric: string;
+  /** Milliseconds since the epoch, inclusive. */
+  from: number;
+  to: number;
+  /** Milliseconds. */
+  step: number;
+  fn?: QueryFunction;
+  /** Attributes to group by (one result series per combination); none: one series in all. */
+  by?: string[];
+  /** Only series with these attribute values. */
+  where?: Record<string, string>;
+}
+
+export interface QueryResult {
+  metric: string;
+  kind: MetricKind;
+  fn: QueryFunction;
+  step: number;
+  /** The end of each step, in milliseconds. */
+  times: number[];
+  series: { labels: Record<string, string>; values: (number | null)[] }[];
+}
+
+/** Most steps one query may return per series (like Prometheus's 11,000). */
+export const MAX_POINTS = 11_000;
+/** Most stored series one query may read. */
+export const MAX_SERIES_READ = 20_000;
+/** How far before the first step a counter's previous sample is looked for. */
+const LOOKBACK_MS = 5 * 60_000;
+
+/** The default function of a kind: counters and histograms as a rate, gauges as an average. */
+export function defaultFunction(kind: MetricKind): QueryFunction {
+  return kind === 'gauge' ? 'avg' : kind === 'summary' ? 'p50' : 'rate';
+}
+
+function groupKey(labels: Record<string, string>, by: string[]): [string, Record<string, string>] {
+  const picked: Record<string, string> = {};
+  for (const b of by) picked[b] = labels[b] ?? '';
+  return [JSON.stringify(by.map((b) => picked[b])), picked];
+}
+
+/**
+ * Evaluates a metric query: per step (the interval ending at each step time), gauges by
+ * avg/min/max/last of their samples, counters (and a histogram's count) by increase or rate with
+ * counter resets handled, histogram quantiles from the increase of their buckets; then across the
+ * series of a group by the same function (sum adds, count counts series, rate/increase add).
+ */
+export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult {
+  const kind = store.metricKind(q.service, q.metric);
+  if (!kind) throw new AppError('TELEMETRY_METRIC_NOT_FOUND', `the service "${q.service}" has no metric "${q.metric}"`);
+  const fn = q.fn ?? defaultFunction(kind);
+  const by = q.by ?? [];
+  if (!(q.step >= 1000)) throw new AppError('VALIDATION_FAILED', 'step must be at least 1 second');
+  if (!(q.to > q.from)) throw new AppError('VALIDATION_FAILED', '"to" must be after "from"');
+  // steps end on multiples of the step; the last one holds `to` (the current, partial step)
+  const first = Math.ceil(q.from / q.step) * q.step;
+  const n = Math.round((Math.ceil(q.to / q.step) * q.step - first) / q.step) + 1;
+  if (n > MAX_POINTS) throw new AppError('TELEMETRY_QUERY_TOO_LARGE', `the range holds ${n} steps; at most ${MAX_POINTS}: choose a larger step`);
+  const times = Array.from({ length: Math.max(n, 0) }, (_, i) => first + i * q.step);
+  const start = first - q.step;
+  const last = Math.min(times.at(-1) ?? first, q.to);
+  const bucketOf = (t: number) => Math.ceil((t - first) / q.step);
+
+  const quantile = /^p(\d\d)$/.exec(fn);
+  let parts: SeriesPart[];
+  if (quantile) {
+    if (kind === 'histogram') parts = ['bucket'];
+    else if (kind === 'summary') parts = ['quantile'];
+    else throw new AppError('VALIDATION_FAILED', `${fn} needs a histogram or a summary; "${q.metric}" is a ${kind}`);
+  } else if (fn === 'rate' || fn === 'increase') {
+    if (kind === 'gauge') throw new AppError('VALIDATION_FAILED', `${fn} needs a counter or a histogram; "${q.metric}" is a gauge: use avg, min, max, sum, count or last`);
+    parts = kind === 'counter' ? ['value'] : ['count'];
+  } else {
+    // a histogram's or summary's average is its sum's increase over its count's
+    parts = kind === 'histogram' || kind === 'summary' ? ['sum', 'count'] : ['value'];
+  }
+  const where = { ...q.where };
+  if (quantile && kind === 'summary') where.quantile = String(Number(quantile[1]) / 100);
+  const refs = store.findSeries(q.service, q.metric, { parts, where });
+  if (refs.length > MAX_SERIES_READ) throw new AppError('TELEMETRY_QUERY_TOO_LARGE', `the query matches ${refs.length} series; at most ${MAX_SERIES_READ}: filter with "where"`);
+
+  const groups = new Map<string, { labels: Record<string, string>; refs: SeriesRef[] }>();
+  for (const ref of refs) {
+    const [key, labels] = groupKey(ref.identity.labels, by);
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { labels, refs: [] }));
+    g.refs.push(ref);
+  }
+
+  /** Steps in which any series of a group had a sample: the others have no value (null). */
+  let seen = new Uint8Array(n);
+  /** Increase of a cumulative series per step (resets: a drop starts again from zero). */
+  const increases = (id: number): Float64Array => {
+    const out = new Float64Array(n);
+    let prev = NaN;
+    store.readSamples(id, start - LOOKBACK_MS, last, (t, v) => {
+      // a step has a value once an increase can be computed: a series' first sample gives none
+      if (t > start && !Number.isNaN(prev)) {
+        const b = bucketOf(t);
+        seen[b] = 1;
+        out[b]! += v >= prev ? v - prev : v;
+      }
+      prev = v;
+    });
+    return out;
+  };
+
+  const series: QueryResult['series'] = [];
+  for (const g of groups.values()) {
+    const values: (number | null)[] = new Array(n).fill(null);
+    seen = new Uint8Array(n);
+    if (quantile && kind === 'histogram') {
+      const byLe = new Map<string, Float64Array>();
+      for (const ref of g.refs) {
+        const le = ref.identity.labels.le ?? '+Inf';
+        const inc = increases(ref.id);
+        const acc = byLe.get(le);
+        if (acc) for (let i = 0; i < n; i++) acc[i]! += inc[i]!;
+        else byLe.set(le, inc);
+      }
+      const bounds = [...byLe.keys()].map((le) => ({ le: le === '+Inf' ? Infinity : Number(le), counts: byLe.get(le)! })).sort((a, b) => a.le - b.le);
+      const qv = Number(quantile[1]) / 100;
+      for (let i = 0; i < n; i++) if (seen[i]) values[i] = bucketQuantile(qv, bounds.map((b) => [b.le, b.counts[i]!]));
+    } else if (fn === 'rate' || fn === 'increase') {
+      const total = new Float64Array(n);
+      for (const ref of g.refs) {
+        const inc = increases(ref.id);
+        for (let i = 0; i < n; i++) total[i]! += inc[i]!;
+      }
+      for (let i = 0; i < n; i++) if (seen[i]) values[i] = fn === 'rate' ? total[i]! / (q.step / 1000) : total[i]!;
+    } else if (kind === 'histogram' || kind === 'summary') {
+      const sum = new Float64Array(n);
+      const count = new Float64Array(n);
+      for (const ref of g.refs) {
+        const inc = increases(ref.id);
+        const into = ref.identity.part === 'sum' ? sum : count;
+        for (let i = 0; i < n; i++) into[i]! += inc[i]!;
+      }
+      for (let i = 0; i < n; i++) if (count[i]! > 0) values[i] = sum[i]! / count[i]!;
+    } else {
+      // gauges: each series' samples per step, then across the group's series
+      const acc = new Float64Array(n).fill(NaN);
+      const seen = new Uint32Array(n);
+      for (const ref of g.refs) {
+        const sum = new Float64Array(n);
+        const cnt = new Uint32Array(n);
+        const mn = new Float64Array(n).fill(Infinity);
+        const mx = new Float64Array(n).fill(-Infinity);
+        const lst = new Float64Array(n);
+        store.readSamples(ref.id, start + 1, last, (t, v) => {
+          const b = bucketOf(t);
+          sum[b]! += v;
+          cnt[b]!++;
+          if (v < mn[b]!) mn[b] = v;
+          if (v > mx[b]!) mx[b] = v;
+          lst[b] = v;
+        });
+        for (let i = 0; i < n; i++) {
+          if (!cnt[i]) continue;
+          const v = fn === 'min' ? mn[i]! : fn === 'max' ? mx[i]! : fn === 'last' ? lst[i]! : sum[i]! / cnt[i]!;
+          const a = acc[i]!;
+          seen[i]!++;
+          if (Number.isNaN(a)) acc[i] = v;
+          else if (fn === 'min') acc[i] = Math.min(a, v);
+          else if (fn === 'max') acc[i] = Math.max(a, v);
+          else acc[i] = a + v;
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        if (!seen[i]) continue;
+        values[i] = fn === 'count' ? seen[i]! : fn === 'avg' || fn === 'last' ? acc[i]! / seen[i]! : acc[i]!;
+      }
+    }
+    series.push({ labels: g.labels, values });
+  }
+  series.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+  return { metric: q.metric, kind, fn, step: q.step, times, series };
+}
+
+/**
+ * The q-quantile of a histogram given its cumulative buckets `[upper bound, count]` (sorted, the
+ * last being +Inf): linear interpolation inside the bucket where the rank falls, the lowest
+ * bucket starting at 0; a rank in the +Inf bucket gives the highest finite bound. Null when empty.
+ */
+export function bucketQuantile(q: number, buckets: [number, number][]): number | null {
+  const total = buckets.at(-1)?.[1] ?? 0;
+  if (!(total > 0)) return null;
+  const rank = q * total;
+  let prevBound = 0;
+  let prevCount = 0;
+  for (const [bound, count] of buckets) {
+    if (count >= rank) {
+      if (bound === Infinity) return prevBound;
+      if (count === prevCount) return bound;
+      return prevBound + ((bound - prevBound) * (rank - prevCount)) / (count - prevCount);
+    }
+    prevBound = bound;
+    prevCount = count;
+  }
+  return prevBound;
+}

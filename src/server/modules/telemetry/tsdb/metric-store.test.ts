@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MetricStore, type SampleInput } from './metric-store.ts';
+
+const NOW = Date.parse('2026-06-01T12:00:00Z');
+
+function gauge(metric: string, t: number, v: number, labels: Record<string, string> = {}): SampleInput {
+  return { series: { service: 'checkout', metric, part: 'value', labels }, kind: 'gauge', t, v };
+}
+
+function samplesOf(store: MetricStore, metric: string, labels: Record<string, string> = {}): [number, number][] {
+  const [ref] = store.findSeries('checkout', metric, { where: labels });
+  const out: [number, number][] = [];
+  if (ref) store.readSamples(ref.id, 0, Infinity, (t, v) => out.push([t, v]));
+  return out;
+}
+
+describe('the metrics store', () => {
+  const dirs: string[] = [];
+  const open = (dir: string, extra: Partial<ConstructorParameters<typeof MetricStore>[0]> = {}) => new MetricStore({ dir, now: () => NOW, ...extra });
+  const newDir = () => {
+    const d = mkdtempSync(path.join(tmpdir(), 'ethos-tsdb-'));
+    dirs.push(d);
+    return d;
+  };
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('keeps every accepted sample when the process dies without closing the store', () => {
+    const dir = newDir();
+    const a = open(dir, { chunkSamples: 50 });
+    const samples = Array.from({ length: 500 }, (_, i) => gauge('cpu', NOW - 600_000 + i * 1000, i * 0.5, { core: String(i % 2) }));
+    expect(a.append(samples).accepted).toBe(500);
+    a.flush();
+    // more after a flush, still only in the log and memory when the "crash" comes
+    a.append([gauge('cpu', NOW - 1000, 99, { core: '0' })]);
+    // no close(): a second store opens the same files as a restarted process would
+    const b = open(dir);
+    const core0 = samplesOf(b, 'cpu', { core: '0' });
+    expect(core0).toHaveLength(251);
+    expect(core0.at(-1)).toEqual([NOW - 1000, 99]);
+    expect(samplesOf(b, 'cpu', { core: '1' }).map(([, v]) => v)).toEqual(samples.filter((_, i) => i % 2 === 1).map((s) => s.v));
+    b.close();
+  });
+
+  it('replays the log up to a torn last record and stores nothing twice after a checkpoint', () => {
+    const dir = newDir();
+    const a = open(dir);
+    a.append([gauge('mem', NOW - 3000, 1), gauge('mem', NOW - 2000, 2)]);
+    a.checkpoint();
+    a.append([gauge('mem', NOW - 1000, 3)]);
+    // a crash in the middle of writing a record leaves a partial one at the end of the log
+    const wal = path.join(dir, 'wal');
+    const last = fs.readdirSync(wal).sort().at(-1)!;
+    fs.appendFileSync(path.join(wal, last), Buffer.from([200, 0, 0, 0, 1, 2, 3]));
+    const b = open(dir);
+    expect(samplesOf(b, 'mem')).toEqual([
+      [NOW - 3000, 1],
+      [NOW - 2000, 2],
+      [NOW - 1000, 3],
+    ]);
+    // and again: the restart persisted the replay, the next start finds the same
+    b.close();
+    const c = open(dir);
+    expect(samplesOf(c, 'mem')).toHaveLength(3);
+    // the log segments of earlier runs are gone once persisted
+    expect(fs.readdirSync(wal).length).toBeLessThanOrEqual(1);
+    c.close();
+  });
+
+  it('adds delta samples to the running total, also across a restart', () => {
+    const dir = newDir();
+    const delta = (t: number, v: number): SampleInput => ({ series: { service: 'checkout', metric: 'orders', part: 'value', labels: {} }, kind: 'counter', t, v, delta: true });
+    const a = open(dir);
+    a.append([delta(NOW - 3000, 5), delta(NOW - 2000, 5)]);
+    a.close();
+    const b = open(dir);
+    b.append([delta(NOW - 1000, 5)]);
+    expect(samplesOf(b, 'orders').map(([, v]) => v)).toEqual([5, 10, 15]);
+    b.close();
+  });
+
+  it('removes data past its retention, and no more than asked at a time', () => {
+    const dir = newDir();
+    let now = NOW;
+    const store = new MetricStore({ dir, now: () => now, retentionMs: 3600_000, chunkSamples: 10 });
+    store.append(Array.from({ length: 100 }, (_, i) => gauge('old', NOW - 3000_000 + i * 1000, i)));
+    store.checkpoint();
+    now = NOW + 3600_000;
+    expect(store.removeExpired(3)).toBe(3);
+    expect(store.removeExpired()).toBe(7);
+    expect(samplesOf(store, 'old')).toEqual([]);
+    store.close();
+  });
+
+  it('holds chunks in the database compactly on regular data', () => {
+    const dir = newDir();
+    const store = open(dir);
+    const series = 50;
+    const perSeries = 2000;
+    for (let s = 0; s < series; s++) {
+      const batch: SampleInput[] = [];
+      for (let i = 0; i < perSeries; i++) batch.push(gauge('requests', NOW - 6 * 86400_000 + i * 15_000, s * 1000 + i * 3, { instance: String(s) }));
+      store.append(batch);
+    }
+    store.checkpoint();
+    const bytes = (store as unknown as { db: { prepare(sql: string): { get(): { b: number } } } }).db.prepare('SELECT SUM(length(data)) AS b FROM chunks').get().b;
+    expect(bytes / (series * perSeries)).toBeLessThan(1.5);
+    store.close();
+  });
+});

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** The kinds of metrics Ethos stores. */
+export const metricKindSchema = z.enum(['gauge', 'counter', 'histogram', 'summary']);
+
+/** A metric of a service, as listed. */
+export const metricInfoSchema = z.object({
+  name: z.string(),
+  kind: metricKindSchema,
+  unit: z.string(),
+  description: z.string(),
+  series: z.number().int().describe('stored series (attribute combinations) of this metric'),
+});
+
+export const queryFunctionSchema = z.enum(['avg', 'min', 'max', 'sum', 'count', 'last', 'rate', 'increase', 'p50', 'p90', 'p95', 'p99']);
+
+/**
+ * A time in a query: milliseconds since the epoch, an RFC 3339 time, `now`, or `now-<n><s|m|h|d>`.
+ */
+export const queryTimeSchema = z.string().max(40);
+
+export const metricQuerySchema = z.object({
+  from: queryTimeSchema.default('now-1h').describe('start: epoch milliseconds, RFC 3339, now or now-15m'),
+  to: queryTimeSchema.default('now'),
+  step: z.coerce.number().int().min(1).max(86_400 * 31).optional().describe('seconds per point; default: about 240 points over the range'),
+  fn: queryFunctionSchema.optional().describe('default: rate for counters and histograms, avg for gauges, p50 for summaries'),
+  by: z.string().max(500).optional().describe('attributes to group by, comma-separated'),
+  where: z
+    .union([z.string().max(1000), z.array(z.string().max(1000)).max(20)])
+    .optional()
+    .describe('attribute filter "name=value"; repeat for several'),
+});
+
+export const metricQueryResultSchema = z.object({
+  metric: z.string(),
+  kind: metricKindSchema,
+  fn: queryFunctionSchema,
+  step: z.number().describe('milliseconds'),
+  times: z.array(z.number()).describe('the end of each step, epoch milliseconds'),
+  series: z.array(z.object({ labels: z.record(z.string(), z.string()), values: z.array(z.number().nullable()) })),
+});
+
+export type MetricInfo = z.infer<typeof metricInfoSchema>;
+export type MetricQueryResult = z.infer<typeof metricQueryResultSchema>;
+
+const RELATIVE = /^now(?:-(\d+)(s|m|h|d))?$/;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Parses a query time (see queryTimeSchema) against `now`; NaN when it is none of those forms. */
+export function parseQueryTime(s: string, now: number): number {
+  const rel = RELATIVE.exec(s.trim());
+  if (rel) return rel[1] ? now - Number(rel[1]) * UNIT_MS[rel[2]!]! : now;
+  if (/^\d{9,}$/.test(s.trim())) return Number(s);
+  return Date.parse(s);
+}
