@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
+import { uncompress as snappyUncompress } from 'snappy';
+import { decodeRemoteWrite } from '../prometheus/remote-write.ts';
+import { remoteWriteToSamples } from '../prometheus/remote-write-samples.ts';
 import { AppError } from '../../../platform/errors.ts';
 import type { TelemetryService } from '../telemetry.service.ts';
 import { metricsToSamples } from './otlp-metrics.ts';
@@ -31,6 +34,18 @@ function formatOf(req: FastifyRequest): Format {
   throw new AppError('UNSUPPORTED_MEDIA_TYPE', `send OTLP as application/x-protobuf or application/json, not "${type || 'no content type'}"`);
 }
 
+/** The decompressed length a snappy block declares (its leading varint); Infinity when unreadable. */
+function snappyLength(buf: Uint8Array): number {
+  let n = 0;
+  let mul = 1;
+  for (let i = 0; i < 5 && i < buf.length; i++) {
+    n += (buf[i]! & 0x7f) * mul;
+    if (buf[i]! < 0x80) return n;
+    mul *= 128;
+  }
+  return Infinity;
+}
+
 /** A google.rpc.Status message, written by hand: two fields. */
 function encodeStatus(code: number, message: string): Buffer {
   const msg = Buffer.from(message, 'utf8');
@@ -58,6 +73,10 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBody }, (_req, body, done) => done(null, body));
 
   function sendError(req: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+    if ((req.routeOptions.config as { protocol?: string } | undefined)?.protocol === 'prometheus') {
+      // remote-write senders log the text; they retry 5xx (and 429 when told to), never 4xx
+      return reply.status(status).headers(headers).type('text/plain; charset=utf-8').send(`${code}: ${message}\n`);
+    }
     let format: Format = 'json';
     try {
       format = formatOf(req);
@@ -109,7 +128,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
 
   /** Admits a request unless too many are being processed, in which case the client should retry. */
   async function admitted<T>(fn: () => Promise<T>): Promise<T> {
-    if (inFlight >= maxInFlight) throw new AppError('RATE_LIMITED', 'Ethos is receiving more than it can store right now: retry after the delay', undefined, { 'retry-after': '1' });
+    if (inFlight >= maxInFlight) throw new AppError('TELEMETRY_OVERLOADED', 'Ethos is receiving more than it can store right now: retry after the delay', undefined, { 'retry-after': '1' });
     inFlight++;
     try {
       return await fn();
@@ -120,6 +139,32 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
 
   const config = { csrf: false };
   const schema = { tags: ['telemetry'], hide: false };
+
+  app.post(
+    '/prometheus/api/v1/write',
+    { config: { csrf: false, protocol: 'prometheus' }, schema: { ...schema, summary: 'Receive Prometheus remote-write 1.0 (snappy-compressed protobuf)' } },
+    async (req, reply) => {
+      const actor = req.requireActor('ingest');
+      const encoding = (req.headers['content-encoding'] ?? '').toString().trim().toLowerCase();
+      if (encoding !== 'snappy') throw new AppError('UNSUPPORTED_MEDIA_TYPE', `remote write is snappy-compressed protobuf: send Content-Encoding: snappy, not "${encoding || 'none'}"`);
+      return admitted(async () => {
+        const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+        // a snappy block starts with its decompressed length: refuse a bomb before inflating it
+        const declared = snappyLength(body);
+        if (!Number.isFinite(declared)) throw new AppError('OTLP_BAD_PAYLOAD', 'the body is not valid snappy: no length preamble');
+        if (declared > maxDecoded) throw new AppError('REQUEST_TOO_LARGE', `the body decompresses to ${declared} bytes, more than ${maxDecoded}: send smaller batches`);
+        let raw: Buffer;
+        try {
+          raw = (await snappyUncompress(body)) as Buffer;
+        } catch (err) {
+          throw new AppError('OTLP_BAD_PAYLOAD', `the body is not valid snappy: ${(err as Error).message}`);
+        }
+        const outcome = await opts.telemetry.ingestMetrics(actor, remoteWriteToSamples(decodeRemoteWrite(raw)));
+        if (outcome.rejected > 0) return reply.status(400).type('text/plain; charset=utf-8').send(`${outcome.accepted} samples stored, ${outcome.rejected} rejected:\n${outcome.messages.join('\n')}\n`);
+        return reply.status(204).send();
+      });
+    },
+  );
 
   app.post('/v1/metrics', { config, schema: { ...schema, summary: 'Receive OTLP metrics (protobuf or JSON, gzip or not)' } }, async (req, reply) => {
     const actor = req.requireActor('ingest');

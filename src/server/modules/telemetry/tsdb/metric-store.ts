@@ -32,6 +32,8 @@ export interface SampleInput {
   delta?: boolean;
   /** The data point this sample comes from (a histogram point gives several samples), to count rejected points. */
   point?: number;
+  /** `seriesKey(series)`, when the caller has built it already. */
+  key?: string;
 }
 
 /** What the store did with a batch. */
@@ -215,7 +217,7 @@ export class MetricStore {
         reject('value is not a finite number');
         continue;
       }
-      const key = seriesKey(sample.series);
+      const key = sample.key ?? seriesKey(sample.series);
       let s = this.series.get(key);
       if (!s) {
         s = { id: this.nextId++, key, kind: sample.kind, enc: null, pending: null, lastT: -Infinity, lastV: 0 };
