@@ -1,6 +1,9 @@
 import type { Actor } from '../../platform/permissions.ts';
 import { permissions } from '../../platform/permissions.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
+import { describeSeries, histogramFamilies, type DescribedSeries } from './prometheus/remote-write-samples.ts';
+import type { RemoteWriteRequest } from './prometheus/remote-write.ts';
+import { SampleBatch, type MetricMeta, type SeriesHandle } from './tsdb/metric-store.ts';
 import { runMetricQuery, type MetricQuery, type QueryResult } from './tsdb/metric-query.ts';
 import type { MetricInfo, MetricStore } from './tsdb/metric-store.ts';
 
@@ -16,6 +19,8 @@ export interface IngestOutcome {
 const OWNER_CACHE_MS = 10_000;
 /** How often the metrics head is persisted and the write-ahead log restarted (it is also when the log grows large). */
 const CHECKPOINT_MS = 30 * 60_000;
+/** Remote-write series remembered by their encoded labels; past this many the memory starts over. */
+const REMOTE_SERIES_CACHE = 2_000_000;
 
 /**
  * Telemetry: who may send data for which service, storing it, and reading it back. Reads are open
@@ -24,8 +29,11 @@ const CHECKPOINT_MS = 30 * 60_000;
  */
 export function createTelemetryService(deps: { metrics: MetricStore; serviceOwners(names: string[]): Promise<Map<string, string>>; now?: () => number }) {
   const now = deps.now ?? Date.now;
+  const store = deps.metrics;
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
+  /** A sender's encoded label set → its series: the usual request then decodes no label at all. */
+  const remoteSeries = new Map<string, { handle: SeriesHandle; service: string } | null>();
 
   async function ownersOf(names: string[]): Promise<Map<string, string | null>> {
     const t = now();
@@ -78,6 +86,76 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
         accepted += g.points - before - points;
       }
       return { accepted, rejected, messages: [...reasons].filter(([, n]) => n > 0).map(([r, n]) => `${n} data point${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /**
+     * Stores a decoded remote-write request: series of services the actor may send for, each
+     * recognised by its encoded labels when seen before. Rejections are counted in samples.
+     */
+    async ingestRemoteWrite(actor: Actor, req: RemoteWriteRequest): Promise<IngestOutcome> {
+      const buf = Buffer.from(req.buf.buffer, req.buf.byteOffset, req.buf.byteLength);
+      let families: Set<string> | null = null;
+      const familiesOf = () => (families ??= histogramFamilies(req));
+      const known: ({ handle: SeriesHandle; service: string } | null)[] = new Array(req.series.length);
+      const fresh: (DescribedSeries | null)[] = new Array(req.series.length);
+      const rawKeys: string[] = new Array(req.series.length);
+      const services = new Set<string>();
+      let rejected = 0;
+      const reasons = new Map<string, number>();
+      const note = (reason: string, n: number) => {
+        if (n <= 0) return;
+        rejected += n;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+      };
+      note('native histograms are not stored yet', req.series.reduce((a, s) => a + s.histograms, 0));
+      for (let i = 0; i < req.series.length; i++) {
+        const s = req.series[i]!;
+        const raw = buf.toString('latin1', s.labelsStart, s.labelsEnd);
+        rawKeys[i] = raw;
+        const hit = remoteSeries.get(raw);
+        if (hit) {
+          known[i] = hit;
+          services.add(hit.service);
+          continue;
+        }
+        const d = describeSeries(req, s, familiesOf);
+        fresh[i] = d;
+        if (d) services.add(d.service);
+      }
+      const owner = await ownersOf([...services]);
+      const allowed = new Map<string, boolean>();
+      for (const service of services) {
+        const ownerKey = owner.get(service.toLowerCase()) ?? null;
+        allowed.set(service, permissions.canIngestFor(actor, ownerKey));
+      }
+      const batch = new SampleBatch();
+      const meta: MetricMeta[] = [];
+      for (let i = 0; i < req.series.length; i++) {
+        const s = req.series[i]!;
+        let entry = known[i];
+        if (!entry) {
+          const d = fresh[i];
+          if (!d) {
+            note('series without __name__', s.count);
+            continue;
+          }
+          if (!allowed.get(d.service)) {
+            note(`service "${d.service}" belongs to team "${owner.get(d.service.toLowerCase())}"; this token may not send for it`, s.count);
+            continue;
+          }
+          if (store.metricKind(d.service, d.metric) !== d.kind) meta.push({ service: d.service, metric: d.metric, kind: d.kind, unit: '', description: '' });
+          entry = { handle: store.seriesFor(d.key, d.kind), service: d.service };
+          if (remoteSeries.size >= REMOTE_SERIES_CACHE) remoteSeries.clear();
+          remoteSeries.set(rawKeys[i]!, entry);
+        } else if (!allowed.get(entry.service)) {
+          note(`service "${entry.service}" belongs to team "${owner.get(entry.service.toLowerCase())}"; this token may not send for it`, s.count);
+          continue;
+        }
+        for (let k = s.first; k < s.first + s.count; k++) batch.add(entry.handle, req.t[k]!, req.v[k]!);
+      }
+      const result = store.commit(batch, meta);
+      for (const [reason, n] of result.rejected) note(reason, n);
+      return { accepted: result.accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} sample${n === 1 ? '' : 's'}: ${r}`) };
     },
 
     /** Periodic upkeep: writes closed chunks, persists the head when due, removes expired data a bit at a time. */

@@ -3,7 +3,6 @@ import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import { uncompress as snappyUncompress } from 'snappy';
 import { decodeRemoteWrite } from '../prometheus/remote-write.ts';
-import { remoteWriteToSamples } from '../prometheus/remote-write-samples.ts';
 import { AppError } from '../../../platform/errors.ts';
 import type { TelemetryService } from '../telemetry.service.ts';
 import { metricsToSamples } from './otlp-metrics.ts';
@@ -159,7 +158,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
         } catch (err) {
           throw new AppError('OTLP_BAD_PAYLOAD', `the body is not valid snappy: ${(err as Error).message}`);
         }
-        const outcome = await opts.telemetry.ingestMetrics(actor, remoteWriteToSamples(decodeRemoteWrite(raw)));
+        const outcome = await opts.telemetry.ingestRemoteWrite(actor, decodeRemoteWrite(raw));
         if (outcome.rejected > 0) return reply.status(400).type('text/plain; charset=utf-8').send(`${outcome.accepted} samples stored, ${outcome.rejected} rejected:\n${outcome.messages.join('\n')}\n`);
         return reply.status(204).send();
       });

@@ -1,10 +1,18 @@
-import type { ServiceMetrics } from '../otlp/otlp-metrics.ts';
-import type { SampleInput } from '../tsdb/metric-store.ts';
-import { seriesKey, type MetricKind, type SeriesPart } from '../tsdb/series-key.ts';
-import type { RemoteWriteRequest } from './remote-write.ts';
+import { keySafe, seriesKey, type MetricKind, type SeriesPart } from '../tsdb/series-key.ts';
+import { seriesLabels, type RemoteSeries, type RemoteWriteRequest } from './remote-write.ts';
 
 const SEP = '\u0000';
 const KV = '\u0001';
+
+/** What a Prometheus series is in Ethos's terms. */
+export interface DescribedSeries {
+  service: string;
+  metric: string;
+  kind: MetricKind;
+  part: SeriesPart;
+  /** The store's key of the series. */
+  key: string;
+}
 
 /** The kind and part of a Prometheus series, from the sender's metadata and the naming conventions. */
 function classify(name: string, hasLe: boolean, hasQuantile: boolean, types: Map<string, string>, families: Set<string>): { metric: string; kind: MetricKind; part: SeriesPart } {
@@ -25,70 +33,60 @@ function classify(name: string, hasLe: boolean, hasQuantile: boolean, types: Map
   return { metric: name, kind: 'gauge', part: 'value' };
 }
 
-/**
- * Turns a remote-write request into samples grouped by service: the service is the series'
- * `service` label, else its `job` label (then dropped, as it repeats the service); `__name__` is
- * the metric; `_bucket`/`_sum`/`_count` series of a histogram (by the sender's metadata, or a
- * `_bucket` series with `le` in the same request) become its parts; `_total` names are counters.
- */
-export function remoteWriteToSamples(req: RemoteWriteRequest): ServiceMetrics[] {
+/** Histogram families of a request: names of `_bucket` series with an `le` label, without the suffix. */
+export function histogramFamilies(req: RemoteWriteRequest): Set<string> {
   const families = new Set<string>();
   for (const s of req.series) {
-    const i = s.names.indexOf('__name__');
-    const name = i >= 0 ? s.values[i]! : '';
-    if (name.endsWith('_bucket') && s.names.includes('le')) families.add(name.slice(0, -7));
+    const { names, values } = seriesLabels(req, s);
+    const i = names.indexOf('__name__');
+    const name = i >= 0 ? values[i]! : '';
+    if (name.endsWith('_bucket') && names.includes('le')) families.add(name.slice(0, -7));
   }
-  const groups = new Map<string, ServiceMetrics>();
-  const seenMeta = new Set<string>();
-  for (const s of req.series) {
-    let name = '';
-    let service = '';
-    let job = '';
-    let hasLe = false;
-    let hasQuantile = false;
-    for (let i = 0; i < s.names.length; i++) {
-      const n = s.names[i]!;
-      if (n === '__name__') name = s.values[i]!;
-      else if (n === 'service') service = s.values[i]!;
-      else if (n === 'job') job = s.values[i]!;
-      else if (n === 'le') hasLe = true;
-      else if (n === 'quantile') hasQuantile = true;
-    }
-    const fromJob = !service;
-    service = (service || job).trim() || 'unknown_service';
-    let g = groups.get(service);
-    if (!g) groups.set(service, (g = { service, samples: [], meta: [], points: 0, rejected: new Map() }));
-    g.points += s.count;
-    if (!name) {
-      g.rejected.set('series without __name__', (g.rejected.get('series without __name__') ?? 0) + s.count);
-      continue;
-    }
-    if (s.histograms) g.rejected.set('native histograms are not stored yet', (g.rejected.get('native histograms are not stored yet') ?? 0) + s.histograms);
-    const { metric, kind, part } = classify(name, hasLe, hasQuantile, req.types, families);
-    const metaKey = `${service}${SEP}${metric}`;
-    if (!seenMeta.has(metaKey)) {
-      seenMeta.add(metaKey);
-      g.meta.push({ service, metric, kind, unit: '', description: '' });
-    }
-    // the key is built in the order sent when that is sorted (Prometheus sorts labels), else sorted here
-    const labels: Record<string, string> = {};
-    let key = service + SEP + metric + SEP + part;
-    let sorted = true;
-    let prev = '';
-    for (let i = 0; i < s.names.length; i++) {
-      const n = s.names[i]!;
-      if (n === '__name__' || n === 'service' || (n === 'job' && fromJob)) continue;
-      if (n < prev) sorted = false;
-      prev = n;
-      labels[n] = s.values[i]!;
-      key += SEP + n + KV + s.values[i]!;
-    }
-    const series = { service, metric, part, labels };
-    if (!sorted) key = seriesKey(series);
-    for (let k = s.first; k < s.first + s.count; k++) {
-      const sample: SampleInput = { series, kind, t: req.t[k]!, v: req.v[k]!, key };
-      g.samples.push(sample);
-    }
+  return families;
+}
+
+/**
+ * A remote-write series in Ethos's terms: the service is its `service` label, else its `job` label
+ * (then dropped, as it repeats the service); `__name__` is the metric; `_bucket`/`_sum`/`_count`
+ * series of a histogram (by the sender's metadata, or a `_bucket` series with `le` in the same
+ * request) become its parts; `_total` names are counters. Null without `__name__`.
+ * `families` is asked for only when the naming needs it.
+ */
+export function describeSeries(req: RemoteWriteRequest, s: RemoteSeries, families: () => Set<string>): DescribedSeries | null {
+  const decoded = seriesLabels(req, s);
+  const names = decoded.names.map(keySafe);
+  const values = decoded.values.map(keySafe);
+  let name = '';
+  let service = '';
+  let job = '';
+  let hasLe = false;
+  let hasQuantile = false;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    if (n === '__name__') name = values[i]!;
+    else if (n === 'service') service = values[i]!;
+    else if (n === 'job') job = values[i]!;
+    else if (n === 'le') hasLe = true;
+    else if (n === 'quantile') hasQuantile = true;
   }
-  return [...groups.values()];
+  if (!name) return null;
+  const fromJob = !service;
+  service = (service || job).trim() || 'unknown_service';
+  const needsFamilies = !req.types.has(name) && (name.endsWith('_sum') || name.endsWith('_count'));
+  const { metric, kind, part } = classify(name, hasLe, hasQuantile, req.types, needsFamilies ? families() : new Set());
+  // the key is built in the order sent when that is sorted (Prometheus sorts labels), else sorted
+  let key = service + SEP + metric + SEP + part;
+  const labels: Record<string, string> = {};
+  let sorted = true;
+  let prev = '';
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    if (n === '__name__' || n === 'service' || (n === 'job' && fromJob)) continue;
+    if (n < prev) sorted = false;
+    prev = n;
+    labels[n] = values[i]!;
+    key += SEP + n + KV + values[i]!;
+  }
+  if (!sorted) key = seriesKey({ service, metric, part, labels });
+  return { service, metric, kind, part, key };
 }

@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../../test-support.ts';
-import { decodeRemoteWrite } from './remote-write.ts';
+import { decodeRemoteWrite, seriesLabels } from './remote-write.ts';
 
 /** Prometheus's remote-write 1.0 messages (prompb), built with protobufjs as an independent encoder. */
 const root = protobuf.Root.fromJSON({
@@ -39,7 +39,7 @@ describe('the remote-write decoder', () => {
         { labels: { __name__: 'temp', job: 'api' }, samples: [[-5, -2.5]] },
       ]),
     );
-    expect(req.series.map((s) => Object.fromEntries(s.names.map((n, i) => [n, s.values[i]])))).toEqual([
+    expect(req.series.map((s) => seriesLabels(req, s)).map(({ names, values }) => Object.fromEntries(names.map((n, i) => [n, values[i]])))).toEqual([
       { __name__: 'up', instance: 'a:9090', job: 'api' },
       { __name__: 'temp', job: 'api' },
     ]);
@@ -61,7 +61,8 @@ describe('the remote-write decoder', () => {
         if (rand() < 0.3) input = input.subarray(0, Math.floor(rand() * input.length));
       }
       try {
-        decodeRemoteWrite(input);
+        const req = decodeRemoteWrite(input);
+        for (const s of req.series) seriesLabels(req, s);
       } catch (err) {
         expect((err as { code?: string }).code).toBe('OTLP_BAD_PAYLOAD');
       }

@@ -12,10 +12,11 @@ import { AppError } from '../../../platform/errors.ts';
  *   MetricMetadata 1: type (enum)           2: metric_family_name   (4 help, 5 unit)
  */
 
-/** One decoded series: its labels in the order sent, and its samples in a shared buffer. */
+/** One decoded series: where its labels are in the request, and its samples in a shared buffer. */
 export interface RemoteSeries {
-  names: string[];
-  values: string[];
+  /** Byte range of the series' encoded labels: equal label sets from one sender encode equally. */
+  labelsStart: number;
+  labelsEnd: number;
   /** Index of its first sample in `samples` and how many it has. */
   first: number;
   count: number;
@@ -24,6 +25,8 @@ export interface RemoteSeries {
 }
 
 export interface RemoteWriteRequest {
+  /** The decoded request body. */
+  buf: Uint8Array;
   series: RemoteSeries[];
   /** Samples of all series: timestamps (ms) and values. */
   t: Float64Array;
@@ -151,25 +154,19 @@ export function decodeRemoteWrite(buf: Uint8Array): RemoteWriteRequest {
     const wire = tag & 7;
     if (field === 1 && wire === 2) {
       const end = r.bytesEnd();
-      const s: RemoteSeries = { names: [], values: [], first: n, count: 0, histograms: 0 };
+      const s: RemoteSeries = { labelsStart: r.pos, labelsEnd: r.pos, first: n, count: 0, histograms: 0 };
+      let labelsDone = false;
       while (r.pos < end) {
         const ttag = r.varint();
         const tfield = Math.floor(ttag / 8);
         const twire = ttag & 7;
         if (tfield === 1 && twire === 2) {
-          const lend = r.bytesEnd();
-          let name = '';
-          let value = '';
-          while (r.pos < lend) {
-            const ltag = r.varint();
-            if (ltag === 0x0a) name = r.string();
-            else if (ltag === 0x12) value = r.string();
-            else r.skip(ltag & 7);
-          }
-          if (r.pos !== lend) bad('a label overruns its length');
-          s.names.push(name);
-          s.values.push(value);
+          // labels come first and together (as Prometheus writes them): their bytes are read later
+          if (labelsDone) bad('labels after samples');
+          r.pos = r.bytesEnd();
+          s.labelsEnd = r.pos;
         } else if (tfield === 2 && twire === 2) {
+          labelsDone = true;
           const send = r.bytesEnd();
           let value = 0;
           let ts = 0;
@@ -225,5 +222,33 @@ export function decodeRemoteWrite(buf: Uint8Array): RemoteWriteRequest {
     } else r.skip(wire);
   }
   if (r.pos !== buf.length) bad('truncated message');
-  return { series, t: t.subarray(0, n), v: v.subarray(0, n), types, staleMarkers };
+  return { buf, series, t: t.subarray(0, n), v: v.subarray(0, n), types, staleMarkers };
+}
+
+/** The labels of a series, decoded (names and values in the order sent); throws on malformed ones. */
+export function seriesLabels(req: RemoteWriteRequest, s: RemoteSeries): { names: string[]; values: string[] } {
+  const r = new Reader(req.buf);
+  r.pos = s.labelsStart;
+  const names: string[] = [];
+  const values: string[] = [];
+  while (r.pos < s.labelsEnd) {
+    const tag = r.varint();
+    if (tag !== 0x0a) {
+      r.skip(tag & 7);
+      continue;
+    }
+    const lend = r.bytesEnd();
+    let name = '';
+    let value = '';
+    while (r.pos < lend) {
+      const ltag = r.varint();
+      if (ltag === 0x0a) name = r.string();
+      else if (ltag === 0x12) value = r.string();
+      else r.skip(ltag & 7);
+    }
+    if (r.pos !== lend) bad('a label overruns its length');
+    names.push(name);
+    values.push(value);
+  }
+  return { names, values };
 }

@@ -14,7 +14,7 @@ export interface MetricStoreOptions {
   retentionMs?: number;
   /** Samples further in the future than this are rejected (default 10 minutes). */
   maxFutureMs?: number;
-  /** A chunk is closed after this many samples (default 240) … */
+  /** A chunk is closed after this many samples (default 480: two hours at 15 s) … */
   chunkSamples?: number;
   /** … or when it spans this long (default 2 hours). */
   chunkSpanMs?: number;
@@ -55,6 +55,43 @@ interface HeadSeries {
   pending: { minT: number; maxT: number; count: number; lastV: number; bytes: Uint8Array }[] | null;
   lastT: number;
   lastV: number;
+  /** The commit that last touched the series, and its last sample as that commit would leave it. */
+  batch: number;
+  batchT: number;
+  batchV: number;
+}
+
+/** A series as callers hold it between seriesFor() and commit(). */
+export interface SeriesHandle {
+  readonly id: number;
+  readonly key: string;
+}
+
+export interface MetricMeta {
+  service: string;
+  metric: string;
+  kind: MetricKind;
+  unit: string;
+  description: string;
+}
+
+/** Samples to commit, column by column (no object per sample). */
+export class SampleBatch {
+  readonly handles: SeriesHandle[] = [];
+  readonly t: number[] = [];
+  readonly v: number[] = [];
+  readonly delta: boolean[] = [];
+  readonly points: number[] = [];
+  add(series: SeriesHandle, t: number, v: number, delta = false, point = -1): void {
+    this.handles.push(series);
+    this.t.push(t);
+    this.v.push(v);
+    this.delta.push(delta);
+    this.points.push(point);
+  }
+  get length(): number {
+    return this.t.length;
+  }
 }
 
 /** A series found by a query. */
@@ -75,6 +112,27 @@ export interface MetricInfo {
 
 const REC_SAMPLES = 1;
 
+/** A key from its symbol numbers: service, metric and part, then attribute names and values. */
+function decodeKey(labels: Buffer, texts: string[]): string {
+  let key = '';
+  let part = 0;
+  for (let p = 0; p < labels.length; ) {
+    let id = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = labels[p++]!;
+      id |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b >= 0x80);
+    // service \0 metric \0 part, then \0 name \1 value for each attribute
+    if (part > 0) key += part < 3 || part % 2 === 1 ? '\u0000' : '\u0001';
+    key += texts[id] ?? '';
+    part++;
+  }
+  return key;
+}
+
 /**
  * The embedded metrics store: series and compressed chunks in their own SQLite file (never the
  * API's database), recent samples in memory, every accepted sample in a write-ahead log first.
@@ -90,10 +148,16 @@ export class MetricStore {
   private readonly byMetric = new Map<string, HeadSeries[]>();
   private readonly metricKinds = new Map<string, MetricKind>();
   private readonly dirty = new Set<HeadSeries>();
+  /** Every string of a series key, numbered: the database stores keys as these numbers. */
+  private readonly symbols = new Map<string, number>();
+  /** Series created in memory and not yet in the database (the next commit stores them). */
+  private readonly unsaved: HeadSeries[] = [];
+  private batchEpoch = 0;
   private nextId = 1;
   private readonly opts: Required<MetricStoreOptions>;
   private readonly stmts: {
     insertSeries: BetterSqlite3.Statement;
+    insertSymbol: BetterSqlite3.Statement;
     insertChunk: BetterSqlite3.Statement;
     updateLast: BetterSqlite3.Statement;
     upsertMetric: BetterSqlite3.Statement;
@@ -106,7 +170,7 @@ export class MetricStore {
       now: Date.now,
       retentionMs: 7 * 24 * 3600_000,
       maxFutureMs: 10 * 60_000,
-      chunkSamples: 240,
+      chunkSamples: 480,
       chunkSpanMs: 2 * 3600_000,
       walCheckpointBytes: 128 * 1024 * 1024,
       ...options,
@@ -117,9 +181,8 @@ export class MetricStore {
     // NORMAL: a commit survives a crash of the process (not of the machine), as the log does
     this.db.pragma('synchronous = NORMAL');
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS series (
-        id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, service TEXT NOT NULL, metric TEXT NOT NULL,
-        kind TEXT NOT NULL, last_t REAL, last_v REAL);
+      CREATE TABLE IF NOT EXISTS symbols (id INTEGER PRIMARY KEY, text TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, labels BLOB NOT NULL, kind TEXT NOT NULL, last_t REAL, last_v REAL);
       CREATE TABLE IF NOT EXISTS chunks (
         series_id INTEGER NOT NULL, min_t REAL NOT NULL, max_t REAL NOT NULL, count INTEGER NOT NULL, data BLOB NOT NULL,
         PRIMARY KEY (series_id, min_t)) WITHOUT ROWID;
@@ -129,7 +192,8 @@ export class MetricStore {
         PRIMARY KEY (service, name)) WITHOUT ROWID;
     `);
     this.stmts = {
-      insertSeries: this.db.prepare('INSERT INTO series (id, key, service, metric, kind) VALUES (?, ?, ?, ?, ?)'),
+      insertSeries: this.db.prepare('INSERT INTO series (id, labels, kind) VALUES (?, ?, ?)'),
+      insertSymbol: this.db.prepare('INSERT INTO symbols (id, text) VALUES (?, ?)'),
       insertChunk: this.db.prepare('INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, count, data) VALUES (?, ?, ?, ?, ?)'),
       updateLast: this.db.prepare('UPDATE series SET last_t = ?, last_v = ? WHERE id = ?'),
       upsertMetric: this.db.prepare(
@@ -150,8 +214,13 @@ export class MetricStore {
   }
 
   private load(): void {
-    for (const row of this.db.prepare('SELECT id, key, kind, last_t, last_v FROM series').iterate() as Iterable<{ id: number; key: string; kind: MetricKind; last_t: number | null; last_v: number | null }>) {
-      this.addSeries({ id: row.id, key: row.key, kind: row.kind, enc: null, pending: null, lastT: row.last_t ?? -Infinity, lastV: row.last_v ?? 0 });
+    const texts: string[] = [];
+    for (const row of this.db.prepare('SELECT id, text FROM symbols').iterate() as Iterable<{ id: number; text: string }>) {
+      texts[row.id] = row.text;
+      this.symbols.set(row.text, row.id);
+    }
+    for (const row of this.db.prepare('SELECT id, labels, kind, last_t, last_v FROM series').iterate() as Iterable<{ id: number; labels: Buffer; kind: MetricKind; last_t: number | null; last_v: number | null }>) {
+      this.addSeries({ id: row.id, key: decodeKey(row.labels, texts), kind: row.kind, enc: null, pending: null, lastT: row.last_t ?? -Infinity, lastV: row.last_v ?? 0, batch: 0, batchT: 0, batchV: 0 });
       this.nextId = Math.max(this.nextId, row.id + 1);
     }
     for (const row of this.db.prepare('SELECT service, name, kind FROM metrics').iterate() as Iterable<{ service: string; name: string; kind: MetricKind }>) {
@@ -161,15 +230,40 @@ export class MetricStore {
 
   private replay(walDir: string): void {
     for (const rec of Wal.replay(walDir)) {
-      if (rec[0] !== REC_SAMPLES) continue;
-      const n = rec.readUInt32LE(1);
-      for (let i = 0, p = 5; i < n && p + 20 <= rec.length; i++, p += 20) {
-        const s = this.byId[rec.readUInt32LE(p)];
-        const t = rec.readDoubleLE(p + 4);
+      if (rec[0] !== REC_SAMPLES || rec.length < 8) continue;
+      const n = rec.readUInt32LE(4);
+      const tOffset = 8 + Math.ceil((n * 4) / 8) * 8;
+      if (rec.length < tOffset + n * 16) continue;
+      // copied out: the record's bytes need not be 8-byte aligned in the file's buffer
+      const copy = new Uint8Array(rec).buffer;
+      const ids = new Uint32Array(copy, 8, n);
+      const ts = new Float64Array(copy, tOffset, n);
+      const vs = new Float64Array(copy, tOffset + n * 8, n);
+      for (let i = 0; i < n; i++) {
+        const s = this.byId[ids[i]!];
         // samples already in a persisted chunk (a crash between persisting and removing the log) are skipped
-        if (s && t > s.lastT) this.appendToHead(s, t, rec.readDoubleLE(p + 12));
+        if (s && ts[i]! > s.lastT) this.appendToHead(s, ts[i]!, vs[i]!);
       }
     }
+  }
+
+  /** A key as symbol numbers (each distinct string is stored once, in `symbols`), new symbols stored. */
+  private encodeKey(key: string): Buffer {
+    const out: number[] = [];
+    for (const part of key.split(/[\u0000\u0001]/)) {
+      let id = this.symbols.get(part);
+      if (id === undefined) {
+        id = this.symbols.size + 1;
+        this.symbols.set(part, id);
+        this.stmts.insertSymbol.run(id, part);
+      }
+      while (id >= 0x80) {
+        out.push((id & 0x7f) | 0x80);
+        id >>>= 7;
+      }
+      out.push(id);
+    }
+    return Buffer.from(out);
   }
 
   private addSeries(s: HeadSeries): void {
@@ -190,57 +284,72 @@ export class MetricStore {
    * Stores a batch: rejects what cannot be stored (by reason), writes the rest to the log, then to
    * memory. When this returns, what it counts as accepted survives a crash of the process.
    */
-  append(samples: SampleInput[], meta?: { service: string; metric: string; kind: MetricKind; unit: string; description: string }[]): AppendResult {
+  append(samples: SampleInput[], meta?: MetricMeta[]): AppendResult {
+    const batch = new SampleBatch();
+    for (const sample of samples) batch.add(this.seriesFor(sample.key ?? seriesKey(sample.series), sample.kind), sample.t, sample.v, sample.delta, sample.point);
+    return this.commit(batch, meta);
+  }
+
+  /** The series of a key, created in memory (and stored with the next commit) when new. */
+  seriesFor(key: string, kind: MetricKind): SeriesHandle {
+    let s = this.series.get(key);
+    if (!s) {
+      s = { id: this.nextId++, key, kind, enc: null, pending: null, lastT: -Infinity, lastV: 0, batch: 0, batchT: 0, batchV: 0 };
+      this.addSeries(s);
+      this.unsaved.push(s);
+    }
+    return s;
+  }
+
+  /**
+   * Stores a batch: rejects what cannot be stored (by reason), writes the rest to the log, then to
+   * memory. When this returns, what it counts as accepted survives a crash of the process.
+   */
+  commit(batch: SampleBatch, meta?: MetricMeta[]): AppendResult {
     const now = this.opts.now();
     const oldest = now - this.opts.retentionMs;
     const newest = now + this.opts.maxFutureMs;
     const rejected = new Map<string, number>();
     const rejectedPoints = new Set<number>();
     let rejectedCount = 0;
-    let sample!: SampleInput;
-    const reject = (reason: string) => {
+    const epoch = ++this.batchEpoch;
+    const n = batch.t.length;
+    const keep = new Uint8Array(n);
+    let kept = 0;
+    for (let i = 0; i < n; i++) {
+      const t = batch.t[i]!;
+      let v = batch.v[i]!;
+      let reason: string | null = null;
+      const s = batch.handles[i]! as HeadSeries;
+      if (!(t >= oldest && t <= newest)) reason = t > newest ? 'timestamp too far in the future' : 'timestamp outside the retention period';
+      else if (!Number.isFinite(v)) reason = 'value is not a finite number';
+      else {
+        // the last sample of the series as this batch would leave it (a batch may repeat a series)
+        const prevT = s.batch === epoch ? s.batchT : s.lastT;
+        const prevV = s.batch === epoch ? s.batchV : s.lastV;
+        if (t < prevT) reason = 'out of order: older than the series’ last sample';
+        // the same timestamp again is a retry of an accepted sample: accepted, not stored twice
+        else if (t === prevT) continue;
+        else {
+          if (batch.delta[i] && prevT !== -Infinity) v += prevV;
+          batch.v[i] = v;
+          s.batch = epoch;
+          s.batchT = t;
+          s.batchV = v;
+          keep[i] = 1;
+          kept++;
+          continue;
+        }
+      }
       rejected.set(reason, (rejected.get(reason) ?? 0) + 1);
       rejectedCount++;
-      if (sample.point !== undefined) rejectedPoints.add(sample.point);
-    };
-    const created: HeadSeries[] = [];
-    const accepted: { s: HeadSeries; t: number; v: number }[] = [];
-    // the last sample of each series as this batch would leave it (batches may repeat a series)
-    const last = new Map<HeadSeries, { t: number; v: number }>();
-    for (sample of samples) {
-      const { t } = sample;
-      if (!Number.isFinite(t) || t < oldest || t > newest) {
-        reject(t > newest ? 'timestamp too far in the future' : 'timestamp outside the retention period');
-        continue;
-      }
-      if (!Number.isFinite(sample.v)) {
-        reject('value is not a finite number');
-        continue;
-      }
-      const key = sample.key ?? seriesKey(sample.series);
-      let s = this.series.get(key);
-      if (!s) {
-        s = { id: this.nextId++, key, kind: sample.kind, enc: null, pending: null, lastT: -Infinity, lastV: 0 };
-        this.addSeries(s);
-        created.push(s);
-      }
-      const prev = last.get(s) ?? { t: s.lastT, v: s.lastV };
-      if (t < prev.t) {
-        reject('out of order: older than the series’ last sample');
-        continue;
-      }
-      // the same timestamp again is a retry of an accepted sample: accepted, not stored twice
-      if (t === prev.t) continue;
-      const v = sample.delta && prev.t !== -Infinity ? prev.v + sample.v : sample.v;
-      last.set(s, { t, v });
-      accepted.push({ s, t, v });
+      const point = batch.points[i]!;
+      if (point >= 0) rejectedPoints.add(point);
     }
-    if (created.length || meta?.length) {
+    const created = this.unsaved.length;
+    if (created || meta?.length) {
       this.db.transaction(() => {
-        for (const s of created) {
-          const id = parseSeriesKey(s.key);
-          this.stmts.insertSeries.run(s.id, s.key, id.service, id.metric, s.kind);
-        }
+        for (const u of this.unsaved) this.stmts.insertSeries.run(u.id, this.encodeKey(u.key), u.kind);
         for (const m of meta ?? []) {
           const k = metricPrefix(m.service, m.metric);
           if (this.metricKinds.get(k) === m.kind && !m.unit && !m.description) continue;
@@ -248,23 +357,31 @@ export class MetricStore {
           this.metricKinds.set(k, m.kind);
         }
       })();
+      this.unsaved.length = 0;
     }
-    if (accepted.length) {
-      const rec = Buffer.allocUnsafe(5 + accepted.length * 20);
+    if (kept) {
+      // the log record: ids, then timestamps and values, each as an aligned little-endian array
+      const tOffset = 8 + Math.ceil((kept * 4) / 8) * 8;
+      // Buffer.alloc never takes from the shared pool: offset 0, so the typed arrays below are aligned
+      const rec = Buffer.alloc(tOffset + kept * 16);
       rec[0] = REC_SAMPLES;
-      rec.writeUInt32LE(accepted.length, 1);
-      let p = 5;
-      for (const a of accepted) {
-        rec.writeUInt32LE(a.s.id, p);
-        rec.writeDoubleLE(a.t, p + 4);
-        rec.writeDoubleLE(a.v, p + 12);
-        p += 20;
+      rec.writeUInt32LE(kept, 4);
+      const ids = new Uint32Array(rec.buffer, rec.byteOffset + 8, kept);
+      const ts = new Float64Array(rec.buffer, rec.byteOffset + tOffset, kept);
+      const vs = new Float64Array(rec.buffer, rec.byteOffset + tOffset + kept * 8, kept);
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (!keep[i]) continue;
+        ids[k] = (batch.handles[i] as HeadSeries).id;
+        ts[k] = batch.t[i]!;
+        vs[k] = batch.v[i]!;
+        k++;
       }
       this.wal.append(rec);
-      for (const a of accepted) this.appendToHead(a.s, a.t, a.v);
+      for (let i = 0; i < n; i++) if (keep[i]) this.appendToHead(batch.handles[i] as HeadSeries, batch.t[i]!, batch.v[i]!);
       if (this.wal.segmentBytes >= this.opts.walCheckpointBytes) this.checkpoint();
     }
-    return { accepted: samples.length - rejectedCount, rejected, rejectedPoints, newSeries: created.length };
+    return { accepted: n - rejectedCount, rejected, rejectedPoints, newSeries: created };
   }
 
   private appendToHead(s: HeadSeries, t: number, v: number): void {
@@ -293,36 +410,63 @@ export class MetricStore {
     if (!this.dirty.size) return 0;
     let written = 0;
     this.db.transaction(() => {
-      for (const s of this.dirty) {
-        for (const c of s.pending ?? []) {
-          this.stmts.insertChunk.run(s.id, c.minT, c.maxT, c.count, c.bytes);
-          written++;
-        }
-        const lastChunk = s.pending?.at(-1);
-        // where a restart's replay of the log takes over for this series
-        if (lastChunk) this.stmts.updateLast.run(lastChunk.maxT, lastChunk.lastV, s.id);
-      }
+      written = this.writePending();
     })();
-    for (const s of this.dirty) s.pending = null;
+    return written;
+  }
+
+  private writePending(): number {
+    let written = 0;
+    for (const s of this.dirty) {
+      for (const c of s.pending ?? []) {
+        // replaces the chunk's snapshot from an earlier checkpoint, which has the same start
+        this.stmts.insertChunk.run(s.id, c.minT, c.maxT, c.count, c.bytes);
+        written++;
+      }
+      const lastChunk = s.pending?.at(-1);
+      // where a restart's replay of the log takes over for this series
+      if (lastChunk) this.stmts.updateLast.run(lastChunk.maxT, lastChunk.lastV, s.id);
+      s.pending = null;
+    }
     this.dirty.clear();
     return written;
   }
 
   /**
-   * Persists everything in memory and starts a new log segment, then removes the old ones: after a
-   * crash, only the new segment is replayed.
+   * Persists everything in memory — closed chunks, and a snapshot of each open one, which keeps
+   * growing in memory and replaces its snapshot when it closes — then starts a new log segment and
+   * removes the old ones: after a crash, only the new segment is replayed.
    */
   checkpoint(): void {
-    for (const s of this.series.values()) if (s.enc) this.cut(s);
-    // last_t/last_v of every series with data in memory: the replay skips what is persisted
-    this.flush();
+    this.db.transaction(() => {
+      this.writePending();
+      for (const s of this.series.values()) {
+        const enc = s.enc;
+        if (!enc || enc.count === 0) continue;
+        this.stmts.insertChunk.run(s.id, enc.firstT, enc.lastT, enc.count, enc.bytes());
+        this.stmts.updateLast.run(enc.lastT, enc.lastV, s.id);
+      }
+    })();
     const closed = this.wal.rotate();
     this.wal.removeUpTo(closed);
   }
 
-  /** Removes chunks older than the retention period, a bounded number at a time (never stalls ingest). */
+  /**
+   * Removes chunks older than the retention period, a bounded number at a time (never stalls
+   * ingest), and closes the open chunks of series that stopped receiving samples, so that their
+   * memory is released once written.
+   */
   removeExpired(limit = 10_000): number {
-    return this.stmts.deleteOld.run(this.opts.now() - this.opts.retentionMs, limit).changes;
+    const now = this.opts.now();
+    const cutoff = now - this.opts.retentionMs;
+    for (const s of this.series.values()) {
+      if (s.enc && s.enc.count > 0 && s.lastT < Math.max(cutoff, now - this.opts.chunkSpanMs)) this.cut(s);
+      if (s.pending && s.pending.every((c) => c.maxT < cutoff)) {
+        s.pending = null;
+        this.dirty.delete(s);
+      }
+    }
+    return this.stmts.deleteOld.run(cutoff, limit).changes;
   }
 
   /** The metrics of a service. */
@@ -357,11 +501,15 @@ export class MetricStore {
   readSamples(seriesId: number, from: number, to: number, fn: (t: number, v: number) => void): void {
     const s = this.byId[seriesId];
     if (!s) return;
+    const open = s.enc && s.enc.count > 0 ? s.enc : null;
+    // chunks in memory win over their snapshots in the database (same start, fewer samples)
+    const inMemory = new Set<number>(s.pending?.map((c) => c.minT));
+    if (open) inMemory.add(open.firstT);
     for (const row of this.stmts.chunksOf.iterate(seriesId, from, to) as Iterable<{ min_t: number; max_t: number; data: Buffer }>) {
-      decodeChunk(row.data, fn, from, to);
+      if (!inMemory.has(row.min_t)) decodeChunk(row.data, fn, from, to);
     }
     for (const c of s.pending ?? []) if (c.maxT >= from && c.minT <= to) decodeChunk(c.bytes, fn, from, to);
-    if (s.enc && s.enc.count > 0 && s.lastT >= from && s.enc.firstT <= to) decodeChunk(s.enc.bytes(), fn, from, to);
+    if (open && s.lastT >= from && open.firstT <= to) decodeChunk(open.bytes(), fn, from, to);
   }
 
   /** Persists what is in memory and closes the files. */

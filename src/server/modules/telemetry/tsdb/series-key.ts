@@ -14,14 +14,20 @@ export interface SeriesIdentity {
 
 const SEP = '\u0000';
 const KV = '\u0001';
+const SEPARATOR = /[\u0000\u0001]/;
+
+/** A name or value safe inside a key: the two separator characters become U+FFFD. */
+export function keySafe(s: string): string {
+  return SEPARATOR.test(s) ? s.replace(/[\u0000\u0001]/g, '\uFFFD') : s;
+}
 
 /**
  * The canonical string of a series (its key in memory and in the store): equal attribute sets in
  * any order give the same key.
  */
 export function seriesKey(s: SeriesIdentity): string {
-  let key = s.service + SEP + s.metric + SEP + s.part;
-  for (const name of Object.keys(s.labels).sort()) key += SEP + name + KV + s.labels[name];
+  let key = keySafe(s.service) + SEP + keySafe(s.metric) + SEP + s.part;
+  for (const name of Object.keys(s.labels).sort()) key += SEP + keySafe(name) + KV + keySafe(s.labels[name]!);
   return key;
 }
 
