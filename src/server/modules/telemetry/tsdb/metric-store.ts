@@ -2,7 +2,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ChunkEncoder, decodeChunk } from './xor-chunk.ts';
-import { metricPrefix, parseSeriesKey, seriesKey, type MetricKind, type SeriesIdentity, type SeriesPart } from './series-key.ts';
+import { keyStrings, metricPrefix, parseSeriesKey, seriesKey, type MetricKind, type SeriesIdentity, type SeriesPart } from './series-key.ts';
 import { Wal } from './wal.ts';
 
 /** Settings of the metrics store; the defaults suit a single Ethos server. */
@@ -250,7 +250,7 @@ export class MetricStore {
   /** A key as symbol numbers (each distinct string is stored once, in `symbols`), new symbols stored. */
   private encodeKey(key: string): Buffer {
     const out: number[] = [];
-    for (const part of key.split(/[\u0000\u0001]/)) {
+    for (const part of keyStrings(key)) {
       let id = this.symbols.get(part);
       if (id === undefined) {
         id = this.symbols.size + 1;

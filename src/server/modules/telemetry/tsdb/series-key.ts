@@ -14,11 +14,14 @@ export interface SeriesIdentity {
 
 const SEP = '\u0000';
 const KV = '\u0001';
-const SEPARATOR = /[\u0000\u0001]/;
-
 /** A name or value safe inside a key: the two separator characters become U+FFFD. */
 export function keySafe(s: string): string {
-  return SEPARATOR.test(s) ? s.replace(/[\u0000\u0001]/g, '\uFFFD') : s;
+  return s.includes(SEP) || s.includes(KV) ? s.replaceAll(SEP, '\uFFFD').replaceAll(KV, '\uFFFD') : s;
+}
+
+/** The strings of a key in order: service, metric, part, then each attribute's name and value. */
+export function keyStrings(key: string): string[] {
+  return key.split(SEP).flatMap((p, i) => (i < 3 ? [p] : p.split(KV)));
 }
 
 /**
