@@ -194,7 +194,7 @@ async function benchEthos(labels: Buffer[], rounds: Buffer[][], start: number) {
   }
 }
 
-/** The main load's series as OTLP: one resource per service, its series' points at one time. */
+/** The main load's series as OTLP (the same series): one resource per service, five more rounds. */
 async function otlpLoad(labels: Buffer[], t: number): Promise<{ rounds: Buffer[][]; points: number }> {
   const require = createRequire(import.meta.url);
   const proto = require('@opentelemetry/otlp-transformer/build/src/generated/root.js').opentelemetry.proto;
@@ -217,7 +217,8 @@ async function otlpLoad(labels: Buffer[], t: number): Promise<{ rounds: Buffer[]
         byService.set(service, list);
       }
       const resourceMetrics = [...byService].map(([service, list]) => ({
-        resource: { attributes: [{ key: 'service.name', value: { stringValue: `otlp-${service}` } }] },
+        // the same services, metrics and attributes as the remote-write series: the same series, newer points
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
         scopeMetrics: [
           {
             metrics: list.map((p) => {

@@ -28,9 +28,9 @@ export interface RemoteWriteRequest {
   /** The decoded request body. */
   buf: Uint8Array;
   series: RemoteSeries[];
-  /** Samples of all series: timestamps (ms) and values. */
-  t: Float64Array;
-  v: Float64Array;
+  /** Samples of all series: timestamps (ms) and values (plain arrays: they live in the young generation, not in malloc'd memory). */
+  t: number[];
+  v: number[];
   /** Metric family name → Prometheus type (counter, gauge, histogram, summary, …). */
   types: Map<string, string>;
   /** Staleness markers received (accepted, not stored: a series' end shows as its last sample). */
@@ -143,9 +143,8 @@ export function decodeRemoteWrite(buf: Uint8Array): RemoteWriteRequest {
   const r = new Reader(buf);
   const series: RemoteSeries[] = [];
   const types = new Map<string, string>();
-  let cap = 1024;
-  let t = new Float64Array(cap);
-  let v = new Float64Array(cap);
+  const t: number[] = [];
+  const v: number[] = [];
   let n = 0;
   let staleMarkers = 0;
   while (r.pos < buf.length) {
@@ -187,17 +186,8 @@ export function decodeRemoteWrite(buf: Uint8Array): RemoteWriteRequest {
             staleMarkers++;
             continue;
           }
-          if (n === cap) {
-            cap *= 2;
-            const nt = new Float64Array(cap);
-            nt.set(t);
-            t = nt;
-            const nv = new Float64Array(cap);
-            nv.set(v);
-            v = nv;
-          }
-          t[n] = ts;
-          v[n] = value;
+          t.push(ts);
+          v.push(value);
           n++;
           s.count++;
         } else if (tfield === 4 && twire === 2) {
@@ -222,7 +212,7 @@ export function decodeRemoteWrite(buf: Uint8Array): RemoteWriteRequest {
     } else r.skip(wire);
   }
   if (r.pos !== buf.length) bad('truncated message');
-  return { buf, series, t: t.subarray(0, n), v: v.subarray(0, n), types, staleMarkers };
+  return { buf, series, t, v, types, staleMarkers };
 }
 
 /** The labels of a series, decoded (names and values in the order sent); throws on malformed ones. */

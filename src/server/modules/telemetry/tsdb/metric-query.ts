@@ -1,5 +1,6 @@
 import { AppError } from '../../../platform/errors.ts';
 import type { MetricStore, SeriesRef } from './metric-store.ts';
+import { decodeChunkArrays } from './xor-chunk.ts';
 import type { MetricKind, SeriesPart } from './series-key.ts';
 
 /** How a query turns samples into one value per step. */
@@ -69,7 +70,6 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   const times = Array.from({ length: Math.max(n, 0) }, (_, i) => first + i * q.step);
   const start = first - q.step;
   const last = Math.min(times.at(-1) ?? first, q.to);
-  const bucketOf = (t: number) => Math.ceil((t - first) / q.step);
 
   const quantile = /^p(\d\d)$/.exec(fn);
   let parts: SeriesPart[];
@@ -103,15 +103,23 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   const increases = (id: number): Float64Array => {
     const out = new Float64Array(n);
     let prev = NaN;
-    store.readSamples(id, start - LOOKBACK_MS, last, (t, v) => {
-      // a step has a value once an increase can be computed: a series' first sample gives none
-      if (t > start && !Number.isNaN(prev)) {
-        const b = bucketOf(t);
-        seen[b] = 1;
-        out[b]! += v >= prev ? v - prev : v;
+    const lo = start - LOOKBACK_MS;
+    for (const bytes of store.chunksOf(id, lo, last)) {
+      const { t: ts, v: vs } = decodeChunkArrays(bytes);
+      for (let j = 0; j < ts.length; j++) {
+        const t = ts[j]!;
+        if (t < lo) continue;
+        if (t > last) break;
+        const v = vs[j]!;
+        // a step has a value once an increase can be computed: a series' first sample gives none
+        if (t > start && !Number.isNaN(prev)) {
+          const b = Math.ceil((t - first) / q.step);
+          seen[b] = 1;
+          out[b]! += v >= prev ? v - prev : v;
+        }
+        prev = v;
       }
-      prev = v;
-    });
+    }
     return out;
   };
 
@@ -151,23 +159,32 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       // gauges: each series' samples per step, then across the group's series
       const acc = new Float64Array(n).fill(NaN);
       const seen = new Uint32Array(n);
+      const agg = new Float64Array(n);
+      const cnt = new Uint32Array(n);
+      const lo = start + 1;
       for (const ref of g.refs) {
-        const sum = new Float64Array(n);
-        const cnt = new Uint32Array(n);
-        const mn = new Float64Array(n).fill(Infinity);
-        const mx = new Float64Array(n).fill(-Infinity);
-        const lst = new Float64Array(n);
-        store.readSamples(ref.id, start + 1, last, (t, v) => {
-          const b = bucketOf(t);
-          sum[b]! += v;
-          cnt[b]!++;
-          if (v < mn[b]!) mn[b] = v;
-          if (v > mx[b]!) mx[b] = v;
-          lst[b] = v;
-        });
+        agg.fill(fn === 'min' ? Infinity : fn === 'max' ? -Infinity : 0);
+        cnt.fill(0);
+        for (const bytes of store.chunksOf(ref.id, lo, last)) {
+          const { t: ts, v: vs } = decodeChunkArrays(bytes);
+          for (let j = 0; j < ts.length; j++) {
+            const t = ts[j]!;
+            if (t < lo) continue;
+            if (t > last) break;
+            const b = Math.ceil((t - first) / q.step);
+            const v = vs[j]!;
+            if (fn === 'min') {
+              if (v < agg[b]!) agg[b] = v;
+            } else if (fn === 'max') {
+              if (v > agg[b]!) agg[b] = v;
+            } else if (fn === 'last') agg[b] = v;
+            else agg[b]! += v;
+            cnt[b]!++;
+          }
+        }
         for (let i = 0; i < n; i++) {
           if (!cnt[i]) continue;
-          const v = fn === 'min' ? mn[i]! : fn === 'max' ? mx[i]! : fn === 'last' ? lst[i]! : sum[i]! / cnt[i]!;
+          const v = fn === 'min' || fn === 'max' || fn === 'last' ? agg[i]! : agg[i]! / cnt[i]!;
           const a = acc[i]!;
           seen[i]!++;
           if (Number.isNaN(a)) acc[i] = v;

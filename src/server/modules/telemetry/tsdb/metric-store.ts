@@ -153,6 +153,8 @@ export class MetricStore {
   /** Series created in memory and not yet in the database (the next commit stores them). */
   private readonly unsaved: HeadSeries[] = [];
   private batchEpoch = 0;
+  /** The write-ahead log record being built (Buffer.alloc never takes from the shared pool: aligned). */
+  private record = Buffer.alloc(64 * 1024);
   private nextId = 1;
   private readonly opts: Required<MetricStoreOptions>;
   private readonly stmts: {
@@ -177,6 +179,9 @@ export class MetricStore {
     };
     fs.mkdirSync(this.opts.dir, { recursive: true });
     this.db = new BetterSqlite3(path.join(this.opts.dir, 'metrics.db'));
+    // pages freed by replaced chunk snapshots and expired chunks go back to the file system a bit
+    // at a time (only takes effect for a new file)
+    this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
     // NORMAL: a commit survives a crash of the process (not of the machine), as the log does
     this.db.pragma('synchronous = NORMAL');
@@ -202,7 +207,7 @@ export class MetricStore {
            unit = CASE WHEN excluded.unit <> '' THEN excluded.unit ELSE metrics.unit END,
            description = CASE WHEN excluded.description <> '' THEN excluded.description ELSE metrics.description END`,
       ),
-      chunksOf: this.db.prepare('SELECT min_t, max_t, data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t'),
+      chunksOf: this.db.prepare('SELECT min_t, data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t'),
       deleteOld: this.db.prepare('DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)'),
     };
     this.load();
@@ -360,10 +365,12 @@ export class MetricStore {
       this.unsaved.length = 0;
     }
     if (kept) {
-      // the log record: ids, then timestamps and values, each as an aligned little-endian array
+      // the log record: ids, then timestamps and values, each as an aligned little-endian array;
+      // one buffer reused for every record (written synchronously), so ingest churns no memory
       const tOffset = 8 + Math.ceil((kept * 4) / 8) * 8;
-      // Buffer.alloc never takes from the shared pool: offset 0, so the typed arrays below are aligned
-      const rec = Buffer.alloc(tOffset + kept * 16);
+      const size = tOffset + kept * 16;
+      if (this.record.length < size) this.record = Buffer.alloc(Math.max(size, this.record.length * 2));
+      const rec = this.record.subarray(0, size);
       rec[0] = REC_SAMPLES;
       rec.writeUInt32LE(kept, 4);
       const ids = new Uint32Array(rec.buffer, rec.byteOffset + 8, kept);
@@ -390,7 +397,7 @@ export class MetricStore {
       this.cut(s);
       enc = null;
     }
-    if (!enc) enc = s.enc = new ChunkEncoder(32);
+    if (!enc) enc = s.enc = new ChunkEncoder(128);
     enc.append(t, v);
     s.lastT = t;
     s.lastV = v;
@@ -466,7 +473,9 @@ export class MetricStore {
         this.dirty.delete(s);
       }
     }
-    return this.stmts.deleteOld.run(cutoff, limit).changes;
+    const removed = this.stmts.deleteOld.run(cutoff, limit).changes;
+    this.db.pragma('incremental_vacuum(2000)');
+    return removed;
   }
 
   /** The metrics of a service. */
@@ -499,22 +508,30 @@ export class MetricStore {
 
   /** Calls `fn` with each sample of a series between `from` and `to` (inclusive), in time order. */
   readSamples(seriesId: number, from: number, to: number, fn: (t: number, v: number) => void): void {
+    for (const bytes of this.chunksOf(seriesId, from, to)) decodeChunk(bytes, fn, from, to);
+  }
+
+  /** The encoded chunks of a series that may hold samples between `from` and `to`, in time order. */
+  chunksOf(seriesId: number, from: number, to: number): Uint8Array[] {
     const s = this.byId[seriesId];
-    if (!s) return;
+    if (!s) return [];
     const open = s.enc && s.enc.count > 0 ? s.enc : null;
-    // chunks in memory win over their snapshots in the database (same start, fewer samples)
-    const inMemory = new Set<number>(s.pending?.map((c) => c.minT));
-    if (open) inMemory.add(open.firstT);
-    for (const row of this.stmts.chunksOf.iterate(seriesId, from, to) as Iterable<{ min_t: number; max_t: number; data: Buffer }>) {
-      if (!inMemory.has(row.min_t)) decodeChunk(row.data, fn, from, to);
+    const out: Uint8Array[] = [];
+    const rows = this.stmts.chunksOf.all(seriesId, from, to) as { min_t: number; data: Buffer }[];
+    for (const row of rows) {
+      // chunks in memory win over their snapshots in the database (same start, fewer samples)
+      if (open?.firstT === row.min_t || s.pending?.some((c) => c.minT === row.min_t)) continue;
+      out.push(row.data);
     }
-    for (const c of s.pending ?? []) if (c.maxT >= from && c.minT <= to) decodeChunk(c.bytes, fn, from, to);
-    if (open && s.lastT >= from && open.firstT <= to) decodeChunk(open.bytes(), fn, from, to);
+    for (const c of s.pending ?? []) if (c.maxT >= from && c.minT <= to) out.push(c.bytes);
+    if (open && s.lastT >= from && open.firstT <= to) out.push(open.bytes());
+    return out;
   }
 
   /** Persists what is in memory and closes the files. */
   close(): void {
     this.checkpoint();
+    this.db.pragma('incremental_vacuum');
     this.wal.close();
     this.db.close();
   }

@@ -2,13 +2,20 @@
  * Time-series chunk codec of the metrics store: delta-of-delta timestamps and XOR-compressed
  * float64 values after Facebook's Gorilla paper, with buckets sized for millisecond timestamps, and
  * a decimal mode that stores short decimals (integers, gauges rounded to a few places) as integer
- * deltas, which XOR compresses poorly.
+ * deltas, which XOR compresses poorly. A chunk made for a counter codes those deltas' own deltas,
+ * as it does the timestamps': a counter that grows by a steady amount per sample then costs about
+ * two bits a sample.
  *
  * Layout (bits, most significant first):
  *
  *   header    version u8 (=1) | sample count u16 (big-endian)
- *   sample 0  value mode u8 | first timestamp, unsigned LEB128 varint | first value's raw 64 bits
+ *   sample 0  counter flag (0x10) | value mode (low 4 bits), u8 | first timestamp, unsigned LEB128
+ *             varint | first value's raw 64 bits
  *   sample i  timestamp code | value code
+ *
+ * The counter flag is the only bit allowed above the value mode; chunks without it are the ones
+ * version 1 always wrote, and decode as they always did. A decoder that predates the flag rejects a
+ * counter chunk (an unknown value mode) rather than misread it.
  *
  * Timestamp codes hold the delta-of-delta `dod = (t[i] - t[i-1]) - (t[i-1] - t[i-2])`, the first
  * delta being coded as its own dod, in two's complement:
@@ -20,19 +27,22 @@
  *   1111 + 53 bits     the delta itself, unsigned: any jump
  *
  * Value modes. Decimal mode k (0..12) holds values v for which `c = round(v * 10^k)` is an integer
- * below 2^52 in magnitude with `c / 10^k === v` (not -0, NaN or ±Infinity); it codes
- * `d = c - (previous c)`, two's complement:
+ * below 2^52 in magnitude with `c / 10^k === v` (not -0, NaN or ±Infinity). With
+ * `d = c - (previous c)`, it codes x = d, or in a counter chunk x = d - (previous d), the first d
+ * being coded as its own x as the first timestamp delta is; two's complement:
  *
- *   0                      d = 0
- *   10    + 5 bits         d in [-16, 15]
- *   110   + 10 bits        d in [-512, 511]
- *   1110  + 18 bits        d in [-2^17, 2^17)
- *   11110 + 32 bits        d in [-2^31, 2^31)
- *   11111 + op (4 bits)    op 14: sign bit + 53-bit |d|
- *                          op 13: a literal, the value's raw 64 bits; the previous c stays (NaN,
- *                                 ±Infinity and -0 travel this way)
+ *   0                      x = 0
+ *   10    + 5 bits         x in [-16, 15]
+ *   110   + 10 bits        x in [-512, 511]
+ *   1110  + 18 bits        x in [-2^17, 2^17)
+ *   11110 + 32 bits        x in [-2^31, 2^31)
+ *   11111 + op (4 bits)    op 14: sign bit + 53-bit |d|, d itself in either kind of chunk (in a
+ *                                 counter chunk x can need 54 bits, d never does)
+ *                          op 13: a literal, the value's raw 64 bits; the previous c and d stay
+ *                                 (NaN, ±Infinity and -0 travel this way)
  *                          op k' (> k, up to 12) or 15: switch to decimal mode k' or to raw mode,
- *                                 then the value's code in that mode
+ *                                 then the value's code in that mode; the previous c and d are
+ *                                 scaled by 10^(k' - k), each to 0 where it would reach 2^52
  *
  * Raw mode (15) XORs each value's bits with the previous value's:
  *
@@ -56,6 +66,7 @@ export const MAX_CHUNK_SAMPLES = 65_535;
 
 const VERSION = 1;
 const HEADER_BYTES = 3;
+const COUNTER_FLAG = 0x10;
 const MAX_SCALE = 12;
 const RAW = 15;
 const OP_LITERAL = 13;
@@ -94,6 +105,12 @@ function pickMode(v: number, fromK: number): number {
   return RAW;
 }
 
+/** x * factor, or 0 where that would not stay below 2^52 in magnitude (and so be exact). */
+function scaleInt(x: number, factor: number): number {
+  const y = x * factor;
+  return y < INT_LIMIT && y > -INT_LIMIT ? y : 0;
+}
+
 /** A decimal mode's integer baseline for the first value. */
 function firstBase(v0: number, mode: number): number {
   return isSpecial(v0) ? 0 : Math.round(v0 * POW10[mode]!);
@@ -106,8 +123,11 @@ function firstBase(v0: number, mode: number): number {
 abstract class ValueState {
   protected mode = RAW;
   protected scale = 1;
-  // decimal modes: the previous integer; raw mode: the previous value's bits and XOR window
+  // counter chunks code each decimal delta as its difference from the one before
+  protected counter = false;
+  // decimal modes: the previous integer and delta; raw mode: the previous value's bits and XOR window
   protected base = 0;
+  protected prevD = 0;
   protected cHi = 0;
   protected cLo = 0;
   protected winLead = 0;
@@ -119,8 +139,9 @@ abstract class ValueState {
   }
 
   /**
-   * Moves from a decimal mode to a larger one or to raw, carrying the baseline over: scaled (or 0
-   * where that would not be exact), or as the last decimal value's bits.
+   * Moves from a decimal mode to a larger one or to raw, carrying the baseline over: the previous
+   * integer and delta scaled to the new mode (each 0 where that would not be exact), or the last
+   * decimal value's bits.
    */
   protected switchMode(next: number): void {
     if (next === RAW) {
@@ -128,11 +149,22 @@ abstract class ValueState {
       this.cHi = scratchU32[HI]!;
       this.cLo = scratchU32[LO]!;
     } else {
-      const b = this.base * POW10[next - this.mode]!;
-      this.base = b < INT_LIMIT && b > -INT_LIMIT ? b : 0;
+      const factor = POW10[next - this.mode]!;
+      this.base = scaleInt(this.base, factor);
+      this.prevD = scaleInt(this.prevD, factor);
     }
     this.setMode(next);
   }
+}
+
+/** How a chunk codes its values, chosen when it is created and recorded in it. */
+export interface ChunkOptions {
+  /**
+   * Code each decimal delta as its change from the previous one (delta-of-delta), which makes a
+   * counter growing at a steady rate cost one bit a value instead of several. Values that jump
+   * about (gauges) cost more this way; raw and special values are coded as without it.
+   */
+  counter?: boolean;
 }
 
 /**
@@ -151,12 +183,16 @@ export class ChunkEncoder extends ValueState {
   private dPrev = 0;
   private vPrev = NaN;
 
-  /** @param initialCapacityBytes starting buffer size (at least 24); it doubles as needed. */
-  constructor(initialCapacityBytes = 256) {
+  /**
+   * @param initialCapacityBytes starting buffer size (at least 24); it doubles as needed.
+   * @param options how to code values; the decoders read it back from the chunk.
+   */
+  constructor(initialCapacityBytes = 256, options: ChunkOptions = {}) {
     super();
     if (!Number.isInteger(initialCapacityBytes) || initialCapacityBytes < 0) {
       throw new RangeError(`initial capacity must be a non-negative integer, got ${initialCapacityBytes}`);
     }
+    this.counter = options.counter === true;
     this.buf = new Uint8Array(Math.max(initialCapacityBytes, MAX_APPEND_BYTES));
     this.put(VERSION, 8);
     this.put(0, 16);
@@ -249,7 +285,7 @@ export class ChunkEncoder extends ValueState {
     let mode = pickMode(v, 0);
     if (mode === RAW && isSpecial(v)) mode = 0;
     this.setMode(mode);
-    this.put(mode, 8);
+    this.put(this.counter ? mode | COUNTER_FLAG : mode, 8);
     let rest = t;
     while (rest >= 128) {
       this.put((rest % 128) | 128, 8);
@@ -269,14 +305,17 @@ export class ChunkEncoder extends ValueState {
 
   private putDelta(c: number): void {
     const d = c - this.base;
+    // |d| < 2^53, so x is exact whenever it is small enough for a bucket; else d goes in op 14
+    const x = this.counter ? d - this.prevD : d;
     this.base = c;
-    if (d === 0) this.put(0, 1);
-    else if (d >= -16 && d < 16) this.put(0x40 | (d & 0x1f), 7);
-    else if (d >= -512 && d < 512) this.put(0x1800 | (d & 0x3ff), 13);
-    else if (d >= -131_072 && d < 131_072) this.put(0x38_0000 | (d & 0x3_ffff), 22);
-    else if (d >= -TWO_32 / 2 && d < TWO_32 / 2) {
+    this.prevD = d;
+    if (x === 0) this.put(0, 1);
+    else if (x >= -16 && x < 16) this.put(0x40 | (x & 0x1f), 7);
+    else if (x >= -512 && x < 512) this.put(0x1800 | (x & 0x3ff), 13);
+    else if (x >= -131_072 && x < 131_072) this.put(0x38_0000 | (x & 0x3_ffff), 22);
+    else if (x >= -TWO_32 / 2 && x < TWO_32 / 2) {
       this.put(0x1e, 5);
-      this.put(d >>> 0, 32);
+      this.put(x >>> 0, 32);
     } else {
       const m = Math.abs(d);
       this.put((0x1f << 4) | OP_WIDE, 9);
@@ -422,8 +461,10 @@ class ChunkReader extends ValueState {
   }
 
   private readFirst(): void {
-    const mode = this.read(8);
-    if (mode > MAX_SCALE && mode !== RAW) throw corrupt(`unknown value mode ${mode}`);
+    const modeByte = this.read(8);
+    const mode = modeByte & ~COUNTER_FLAG;
+    if (mode > MAX_SCALE && mode !== RAW) throw corrupt(`unknown value mode ${modeByte}`);
+    this.counter = mode !== modeByte;
     let t = 0;
     for (let shift = 1, i = 0; ; i++, shift *= 128) {
       if (i === 8) throw corrupt('first timestamp is too long');
@@ -478,24 +519,24 @@ class ChunkReader extends ValueState {
         return;
       }
       const w = this.peek();
-      let d: number;
+      let x: number;
       if (w >= 0) {
         this.pos += 1;
-        d = 0;
+        x = 0;
       } else {
         const ones = Math.clz32(~w);
         if (ones === 1) {
-          d = (w << 2) >> 27;
+          x = (w << 2) >> 27;
           this.pos += 7;
         } else if (ones === 2) {
-          d = (w << 3) >> 22;
+          x = (w << 3) >> 22;
           this.pos += 13;
         } else if (ones === 3) {
-          d = (w << 4) >> 14;
+          x = (w << 4) >> 14;
           this.pos += 22;
         } else if (ones === 4) {
           this.pos += 5;
-          d = this.read(32) | 0;
+          x = this.read(32) | 0;
         } else {
           const op = (w >>> 23) & 15;
           this.pos += 9;
@@ -508,21 +549,26 @@ class ChunkReader extends ValueState {
           if (op === OP_WIDE) {
             const negative = this.read(1) === 1;
             const m = this.read(21) * TWO_32 + this.read(32);
-            d = negative ? -m : m;
-          } else {
-            if (op !== RAW && (op <= this.mode || op > MAX_SCALE)) {
-              throw corrupt(`bad switch from value mode ${this.mode} to ${op}`);
-            }
-            this.switchMode(op);
-            if (this.pos > this.endBits) throw corrupt('truncated');
-            continue;
+            this.takeDelta(negative ? -m : m);
+            return;
           }
+          if (op !== RAW && (op <= this.mode || op > MAX_SCALE)) {
+            throw corrupt(`bad switch from value mode ${this.mode} to ${op}`);
+          }
+          this.switchMode(op);
+          if (this.pos > this.endBits) throw corrupt('truncated');
+          continue;
         }
       }
-      this.base += d;
-      this.v = this.base / this.scale;
+      this.takeDelta(this.counter ? this.prevD + x : x);
       return;
     }
+  }
+
+  private takeDelta(d: number): void {
+    this.prevD = d;
+    this.base += d;
+    this.v = this.base / this.scale;
   }
 
   private readXor(): void {
