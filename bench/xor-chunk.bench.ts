@@ -7,11 +7,14 @@
  * Load: `samples` points per workload cut into chunks of `chunk` samples (120 = 30 min at 15 s, what
  * the store cuts by default), timestamps from 2026-01-01 every 15 s. Workloads: (a) a counter that
  * grows by 1..10 each scrape, (b) a gauge 100 + a random walk of ±0.1 steps rounded to 2 decimals,
- * (c) uniform random floats in [0, 1), (d) the counter of (a) with ±3 ms scrape jitter. Speeds are
- * the median of `rounds` rounds after one warm-up round; bytes/sample counts every byte of every
- * chunk, header included. The random data are seeded, so sizes are the same on every run.
+ * (c) uniform random floats in [0, 1), (d) the counter of (a) with ±3 ms scrape jitter, (e) a counter
+ * that grows by exactly 5 each scrape. The counters run in default chunks and, as the store writes
+ * counter series, in counter chunks (value delta-of-delta). Speeds are the median of `rounds`
+ * rounds after one warm-up round; bytes/sample counts every byte of every chunk, header included.
+ * The random data are seeded, so sizes are the same on every run.
  */
 import { ChunkEncoder, decodeChunk } from '../src/server/modules/telemetry/tsdb/xor-chunk.ts';
+import type { ChunkOptions } from '../src/server/modules/telemetry/tsdb/xor-chunk.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -35,7 +38,10 @@ interface Workload {
   name: string;
   t: Float64Array;
   v: Float64Array;
+  options: ChunkOptions;
 }
+
+const COUNTER: ChunkOptions = { counter: true };
 
 function makeWorkloads(): Workload[] {
   const rnd = seededRandom(42);
@@ -50,11 +56,16 @@ function makeWorkloads(): Workload[] {
     gauge[i] = Math.round(x * 100) / 100;
   }
   const random = new Float64Array(SAMPLES).map(() => (Math.floor(rnd() * 2 ** 21) * 2 ** 32 + Math.floor(rnd() * 2 ** 32)) / 2 ** 53);
+  const steady = new Float64Array(SAMPLES).map((_, i) => 1_000_000 + 5 * i);
   return [
-    { name: '(a) counter, 15 s', t: regular, v: counter },
-    { name: '(b) gauge 2 decimals, 15 s', t: regular, v: gauge },
-    { name: '(c) random floats, 15 s', t: regular, v: random },
-    { name: '(d) counter, 15 s ±3 ms jitter', t: jittered, v: counter },
+    { name: '(a) counter, 15 s', t: regular, v: counter, options: {} },
+    { name: '(a) counter, 15 s, counter chunks', t: regular, v: counter, options: COUNTER },
+    { name: '(b) gauge 2 decimals, 15 s', t: regular, v: gauge, options: {} },
+    { name: '(c) random floats, 15 s', t: regular, v: random, options: {} },
+    { name: '(d) counter, 15 s ±3 ms jitter', t: jittered, v: counter, options: {} },
+    { name: '(d) counter, 15 s ±3 ms jitter, counter chunks', t: jittered, v: counter, options: COUNTER },
+    { name: '(e) steady counter +5, 15 s', t: regular, v: steady, options: {} },
+    { name: '(e) steady counter +5, 15 s, counter chunks', t: regular, v: steady, options: COUNTER },
   ];
 }
 
@@ -62,7 +73,7 @@ function encodeAll(w: Workload): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   for (let start = 0; start < SAMPLES; start += CHUNK) {
     const end = Math.min(start + CHUNK, SAMPLES);
-    const enc = new ChunkEncoder();
+    const enc = new ChunkEncoder(undefined, w.options);
     for (let i = start; i < end; i++) enc.append(w.t[i]!, w.v[i]!);
     chunks.push(enc.bytes());
   }
