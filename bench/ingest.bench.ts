@@ -151,11 +151,13 @@ async function runLoad(name: string, url: string, headers: Record<string, string
   const first = await send(url, [rounds[0]!], headers);
   const rssOne = rssOf(pid);
   const rest = await send(url, rounds.slice(1), headers);
+  // both runtimes collect garbage and hand memory back in the background: read after 15 s idle
+  await new Promise((r) => setTimeout(r, 15_000));
   const rssAll = rssOf(pid);
   const restPoints = SERIES * (ROUNDS - 1);
   log(`${name}: first round (creates ${SERIES} series): ${(SERIES / first.seconds).toFixed(0)} points/s (${first.seconds.toFixed(2)} s)`);
   log(`${name}: ${ROUNDS - 1} more rounds, ${restPoints} points: ${(restPoints / rest.seconds).toFixed(0)} points/s acknowledged (${rest.seconds.toFixed(1)} s); request latency p50 ${percentile(rest.latencies, 50).toFixed(1)} ms, p99 ${percentile(rest.latencies, 99).toFixed(1)} ms`);
-  log(`${name}: RSS empty ${(rssEmpty / 2 ** 20).toFixed(0)} MiB, after round 1 ${(rssOne / 2 ** 20).toFixed(0)} MiB, after all ${(rssAll / 2 ** 20).toFixed(0)} MiB: ${((rssOne - rssEmpty) / SERIES).toFixed(0)} bytes per series after round 1, ${((rssAll - rssEmpty) / SERIES).toFixed(0)} after ${ROUNDS} rounds`);
+  log(`${name}: RSS empty ${(rssEmpty / 2 ** 20).toFixed(0)} MiB, after round 1 ${(rssOne / 2 ** 20).toFixed(0)} MiB, after all ${(rssAll / 2 ** 20).toFixed(0)} MiB: ${((rssOne - rssEmpty) / SERIES).toFixed(0)} bytes per series after round 1, ${((rssAll - rssEmpty) / SERIES).toFixed(0)} after ${ROUNDS} rounds and 15 s idle`);
   return { pointsPerSecond: restPoints / rest.seconds, bytesPerSeries: (rssAll - rssEmpty) / SERIES };
 }
 
@@ -175,6 +177,9 @@ async function benchEthos(labels: Buffer[], rounds: Buffer[][], start: number) {
     const reader = await adminToken(base, PASSWORD, { name: 'reader', scopes: ['read'] });
     const headers = { ...REMOTE_WRITE_HEADERS, authorization: `Bearer ${ingest}` };
     const result = await runLoad('Ethos remote-write', `${base}/prometheus/api/v1/write`, headers, rounds, server.pid!);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+    log(`Ethos after the load: V8 heap used ${gauge('ethos_process_nodejs_heap_size_used_bytes').toFixed(0)} MiB of ${gauge('ethos_process_nodejs_heap_size_total_bytes').toFixed(0)} MiB, external ${gauge('ethos_process_nodejs_external_memory_bytes').toFixed(0)} MiB`);
 
     // the same points over OTLP/HTTP protobuf: gauges and cumulative sums, 2,000 points per request
     const otlp = await otlpLoad(labels, start + ROUNDS * 15_000);

@@ -7,6 +7,24 @@ import { SampleBatch, type MetricMeta, type SeriesHandle } from './tsdb/metric-s
 import { runMetricQuery, type MetricQuery, type QueryResult } from './tsdb/metric-query.ts';
 import type { MetricInfo, MetricStore } from './tsdb/metric-store.ts';
 
+/** Two independent hashes of bytes: a 53-bit one (a Map key) and a 32-bit one (a check). */
+export function labelHash(buf: Uint8Array, start: number, end: number): [number, number] {
+  let fnv = 0x811c9dc5;
+  let mix = 0x9747b28c;
+  let djb = 5381;
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    fnv = Math.imul(fnv ^ b, 16777619);
+    mix = Math.imul(mix ^ b, 0x5bd1e995);
+    mix = (mix << 13) | (mix >>> 19);
+    djb = (Math.imul(djb, 33) + b) | 0;
+  }
+  mix ^= mix >>> 15;
+  mix = Math.imul(mix, 0x2c1b3c6d);
+  mix ^= mix >>> 12;
+  return [(fnv >>> 0) * 2 ** 21 + (mix >>> 11), djb >>> 0];
+}
+
 /** What an ingest request achieved: OTLP's partial success. */
 export interface IngestOutcome {
   accepted: number;
@@ -32,8 +50,12 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
   const store = deps.metrics;
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
-  /** A sender's encoded label set → its series: the usual request then decodes no label at all. */
-  const remoteSeries = new Map<string, { handle: SeriesHandle; service: string } | null>();
+  /**
+   * A sender's encoded label set, by a 53-bit hash of its bytes, → its series (with a further 32-bit
+   * hash and the length to tell two label sets apart): the usual request decodes no label and
+   * allocates no string per series.
+   */
+  const remoteSeries = new Map<number, { handle: SeriesHandle; service: string; check: number; length: number }>();
 
   async function ownersOf(names: string[]): Promise<Map<string, string | null>> {
     const t = now();
@@ -93,12 +115,12 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
      * recognised by its encoded labels when seen before. Rejections are counted in samples.
      */
     async ingestRemoteWrite(actor: Actor, req: RemoteWriteRequest): Promise<IngestOutcome> {
-      const buf = Buffer.from(req.buf.buffer, req.buf.byteOffset, req.buf.byteLength);
       let families: Set<string> | null = null;
       const familiesOf = () => (families ??= histogramFamilies(req));
       const known: ({ handle: SeriesHandle; service: string } | null)[] = new Array(req.series.length);
       const fresh: (DescribedSeries | null)[] = new Array(req.series.length);
-      const rawKeys: string[] = new Array(req.series.length);
+      const hashes: number[] = new Array(req.series.length);
+      const checks: number[] = new Array(req.series.length);
       const services = new Set<string>();
       let rejected = 0;
       const reasons = new Map<string, number>();
@@ -110,10 +132,11 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
       note('native histograms are not stored yet', req.series.reduce((a, s) => a + s.histograms, 0));
       for (let i = 0; i < req.series.length; i++) {
         const s = req.series[i]!;
-        const raw = buf.toString('latin1', s.labelsStart, s.labelsEnd);
-        rawKeys[i] = raw;
-        const hit = remoteSeries.get(raw);
-        if (hit) {
+        const [hash, check] = labelHash(req.buf, s.labelsStart, s.labelsEnd);
+        hashes[i] = hash;
+        checks[i] = check;
+        const hit = remoteSeries.get(hash);
+        if (hit && hit.check === check && hit.length === s.labelsEnd - s.labelsStart) {
           known[i] = hit;
           services.add(hit.service);
           continue;
@@ -146,7 +169,7 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
           if (store.metricKind(d.service, d.metric) !== d.kind) meta.push({ service: d.service, metric: d.metric, kind: d.kind, unit: '', description: '' });
           entry = { handle: store.seriesFor(d.key, d.kind), service: d.service };
           if (remoteSeries.size >= REMOTE_SERIES_CACHE) remoteSeries.clear();
-          remoteSeries.set(rawKeys[i]!, entry);
+          remoteSeries.set(hashes[i]!, { ...entry, check: checks[i]!, length: s.labelsEnd - s.labelsStart });
         } else if (!allowed.get(entry.service)) {
           note(`service "${entry.service}" belongs to team "${owner.get(entry.service.toLowerCase())}"; this token may not send for it`, s.count);
           continue;

@@ -2,6 +2,7 @@ import protobuf from 'protobufjs';
 import { compressSync } from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../../test-support.ts';
+import { labelHash } from '../telemetry.service.ts';
 import { decodeRemoteWrite, seriesLabels } from './remote-write.ts';
 
 /** Prometheus's remote-write 1.0 messages (prompb), built with protobufjs as an independent encoder. */
@@ -45,6 +46,22 @@ describe('the remote-write decoder', () => {
     ]);
     expect([...req.t]).toEqual([1_780_000_000_123, 1_780_000_015_123, -5]);
     expect([...req.v]).toEqual([1, 0, -2.5]);
+  });
+
+  it('tells 300,000 label sets that differ in one value apart by their hashes', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 300_000; i++) {
+      const bytes = Buffer.from(`__name__\u0001http_requests_total\u0000instance\u0001host-${i % 500}:9100\u0000pod\u0001pod-${i}\u0000zone\u0001z${i % 3}`);
+      const [hash, check] = labelHash(bytes, 0, bytes.length);
+      expect(Number.isSafeInteger(hash)).toBe(true);
+      seen.add(`${hash}/${check}`);
+      // the Map key alone must spread too: at most a handful of collisions among 300,000
+      seen.add(`h${hash}`);
+    }
+    const pairs = [...seen].filter((k) => !k.startsWith('h')).length;
+    const keys = seen.size - pairs;
+    expect(pairs).toBe(300_000);
+    expect(keys).toBeGreaterThan(299_990);
   });
 
   it('throws a 400 error, never hangs or crashes, on random and mutated input', () => {

@@ -112,6 +112,17 @@ export interface MetricInfo {
 
 const REC_SAMPLES = 1;
 
+/**
+ * Whether a series only grows between resets (counters, a histogram's buckets, sums and counts, a
+ * summary's sum and count): its chunks code values by their delta-of-delta, one bit per steady step.
+ */
+function isCumulative(s: HeadSeries): boolean {
+  if (s.kind === 'counter') return true;
+  if (s.kind === 'gauge') return false;
+  const part = s.key.split('\u0000', 3)[2];
+  return s.kind === 'histogram' || part === 'sum' || part === 'count';
+}
+
 /** A key from its symbol numbers: service, metric and part, then attribute names and values. */
 function decodeKey(labels: Buffer, texts: string[]): string {
   let key = '';
@@ -397,7 +408,7 @@ export class MetricStore {
       this.cut(s);
       enc = null;
     }
-    if (!enc) enc = s.enc = new ChunkEncoder(128);
+    if (!enc) enc = s.enc = new ChunkEncoder(128, { counter: isCumulative(s) });
     enc.append(t, v);
     s.lastT = t;
     s.lastV = v;
