@@ -7,22 +7,38 @@ import { SampleBatch, type MetricMeta, type SeriesHandle } from './tsdb/metric-s
 import { runMetricQuery, type MetricQuery, type QueryResult } from './tsdb/metric-query.ts';
 import type { MetricInfo, MetricStore } from './tsdb/metric-store.ts';
 
-/** Two independent hashes of bytes: a 53-bit one (a Map key) and a 32-bit one (a check). */
+/**
+ * Two independent 32-bit hashes of bytes, four bytes at a step, as a 53-bit Map key (all of the
+ * first, part of the second) and a check (all of the second): 64 bits that tell label sets apart
+ * (two of 2 million collide with a probability of about 10^-7) without a string made of them.
+ */
 export function labelHash(buf: Uint8Array, start: number, end: number): [number, number] {
-  let fnv = 0x811c9dc5;
-  let mix = 0x9747b28c;
-  let djb = 5381;
-  for (let i = start; i < end; i++) {
-    const b = buf[i]!;
-    fnv = Math.imul(fnv ^ b, 16777619);
-    mix = Math.imul(mix ^ b, 0x5bd1e995);
-    mix = (mix << 13) | (mix >>> 19);
-    djb = (Math.imul(djb, 33) + b) | 0;
+  let h1 = 0x811c9dc5 ^ (end - start);
+  let h2 = 0x9747b28c;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const w = buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24);
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h1 = (h1 << 15) | (h1 >>> 17);
+    h2 = Math.imul(h2 ^ w, 0x5bd1e995);
+    h2 ^= h2 >>> 13;
   }
-  mix ^= mix >>> 15;
-  mix = Math.imul(mix, 0x2c1b3c6d);
-  mix ^= mix >>> 12;
-  return [(fnv >>> 0) * 2 ** 21 + (mix >>> 11), djb >>> 0];
+  for (; i < end; i++) {
+    h1 = Math.imul(h1 ^ buf[i]!, 0x01000193);
+    h2 = Math.imul(h2 ^ buf[i]!, 0x5bd1e995);
+  }
+  // final mixing (murmur3's) so that every input bit reaches every output bit
+  h1 ^= h1 >>> 16;
+  h1 = Math.imul(h1, 0x85ebca6b);
+  h1 ^= h1 >>> 13;
+  h1 = Math.imul(h1, 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 15;
+  h2 = Math.imul(h2, 0x2c1b3c6d);
+  h2 ^= h2 >>> 12;
+  h2 = Math.imul(h2, 0x297a2d39);
+  h2 ^= h2 >>> 15;
+  return [(h1 >>> 0) * 2 ** 21 + (h2 >>> 11), h2 >>> 0];
 }
 
 /** What an ingest request achieved: OTLP's partial success. */
@@ -51,9 +67,9 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
   /**
-   * A sender's encoded label set, by a 53-bit hash of its bytes, → its series (with a further 32-bit
-   * hash and the length to tell two label sets apart): the usual request decodes no label and
-   * allocates no string per series.
+   * A sender's encoded label set, by a hash of its bytes, → its series (with the rest of the hash
+   * and the length to tell two label sets apart): the usual request decodes no label and allocates
+   * no string per series.
    */
   const remoteSeries = new Map<number, { handle: SeriesHandle; service: string; check: number; length: number }>();
 
