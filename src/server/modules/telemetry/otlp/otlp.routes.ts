@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { uncompress as snappyUncompress } from 'snappy';
+import { uncompressSync as snappyUncompressSync } from 'snappy';
 import { decodeRemoteWrite } from '../prometheus/remote-write.ts';
 import { AppError } from '../../../platform/errors.ts';
 import type { TelemetryService } from '../telemetry.service.ts';
@@ -154,7 +154,7 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
         if (declared > maxDecoded) throw new AppError('REQUEST_TOO_LARGE', `the body decompresses to ${declared} bytes, more than ${maxDecoded}: send smaller batches`);
         let raw: Buffer;
         try {
-          raw = (await snappyUncompress(body)) as Buffer;
+          raw = snappyUncompressSync(body) as Buffer;
         } catch (err) {
           throw new AppError('OTLP_BAD_PAYLOAD', `the body is not valid snappy: ${(err as Error).message}`);
         }
