@@ -33,7 +33,7 @@ function log(line: string) {
 
 async function startServer(env: Record<string, string>): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/ethos.js', 'serve'], {
-    env: { ...process.env, ...env, ETHOS_PORT: String(PORT), ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...env, ETHOS_PORT: String(PORT), ETHOS_OTLP_PORT: 'off', ETHOS_OTLP_GRPC_PORT: 'off', ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   for (let i = 0; i < 100; i++) {

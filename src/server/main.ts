@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { buildApp, buildOtlpApp } from './app.ts';
+import { startOtlpGrpc } from './modules/telemetry/otlp/otlp.grpc.ts';
 import { systemClock } from './platform/clock.ts';
 import { loadSecretKey } from './platform/crypto.ts';
 import { openDatabase } from './platform/db.ts';
@@ -70,9 +71,21 @@ export async function startServer(settings: Settings = readSettings()) {
     otlp = await buildOtlpApp(app, { logger: { level: settings.logLevel, redact: REDACT }, bodyLimitBytes: settings.bodyLimitBytes });
     await otlp.listen({ port: settings.otlpPort, host: settings.host });
   }
+  // and OTLP/gRPC, the default of several SDKs
+  const grpc =
+    settings.otlpGrpcPort === null
+      ? null
+      : await startOtlpGrpc({
+          telemetry: app.services.telemetry,
+          authenticator: app.services.identity,
+          host: settings.host,
+          port: settings.otlpGrpcPort,
+          onError: (err) => app.log.error({ err }, 'OTLP/gRPC ingest failed'),
+        });
   const stop = async () => {
     for (const t of timers) clearInterval(t);
     await otlp?.close();
+    await grpc?.close();
     await app.close();
     await db.close();
   };

@@ -21,6 +21,8 @@ export interface Settings {
   trustProxy: boolean | string;
   /** The OTLP/HTTP port (null: only the main port receives OTLP). */
   otlpPort: number | null;
+  /** The OTLP/gRPC port (null: no gRPC receiver). */
+  otlpGrpcPort: number | null;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -62,5 +64,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     logLevel: env.ETHOS_LOG_LEVEL ?? 'info',
     trustProxy: parseTrustProxy(env.ETHOS_TRUST_PROXY),
     otlpPort: optionalPort(env.ETHOS_OTLP_PORT, 4318, 'ETHOS_OTLP_PORT'),
+    otlpGrpcPort: optionalPort(env.ETHOS_OTLP_GRPC_PORT, 4317, 'ETHOS_OTLP_GRPC_PORT'),
   };
 }

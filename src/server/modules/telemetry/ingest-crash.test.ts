@@ -11,7 +11,7 @@ const PASSWORD = 'crash-test-admin-password';
 async function startServer(dataDir: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['bin/ethos.js', 'serve'], {
     cwd: ROOT,
-    env: { ...process.env, ETHOS_DATA_DIR: dataDir, ETHOS_PORT: String(port), ETHOS_HOST: '127.0.0.1', ETHOS_OTLP_PORT: 'off', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, ETHOS_DATA_DIR: dataDir, ETHOS_PORT: String(port), ETHOS_HOST: '127.0.0.1', ETHOS_OTLP_PORT: 'off', ETHOS_OTLP_GRPC_PORT: 'off', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 600; i++) {
