@@ -55,6 +55,21 @@ export const updateUserSchema = z
   })
   .strict();
 
+/** A display name: what the UI shows in place of the user name. */
+export const displayNameSchema = z.string().trim().min(1, 'a display name has at least one character; send null to remove it').max(200);
+
+/** An email address, for notifications; 254 characters is the most SMTP carries. */
+export const emailSchema = z.email().max(254);
+
+/** `PATCH /api/v1/me`: a user changes their own display name and email address (null removes one). */
+export const updateProfileSchema = z
+  .object({
+    displayName: displayNameSchema.nullable().optional(),
+    email: emailSchema.nullable().optional(),
+  })
+  .strict();
+export type ProfilePatch = z.infer<typeof updateProfileSchema>;
+
 export const tokenViewSchema = z.object({
   id: z.string(),
   name: z.string(),

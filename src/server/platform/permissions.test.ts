@@ -107,6 +107,7 @@ describe.each(databases)('permission matrix on %s', (dbKind) => {
       },
     },
     { path: 'POST create a user', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'POST', url: '/api/v1/users', body: { name: `new${i}` } }) },
+    { path: 'PATCH your own profile', expect: { member: 200, maintainer: 200, otherTeam: 200, admin: 200 }, setup: async (i) => ({ method: 'PATCH', url: '/api/v1/me', body: { displayName: `Name ${i}`, email: `p${i}@example.test` } }) },
     { path: 'PATCH disable a user', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 200 }, setup: async () => ({ method: 'PATCH', url: '/api/v1/users/erin', body: { displayName: 'Erin' } }) },
   ];
 

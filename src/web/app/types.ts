@@ -12,12 +12,15 @@ import type {
   reviewViewSchema,
   revisionViewSchema,
   tokenViewSchema,
+  updateProfileSchema,
   userViewSchema,
 } from '../../shared/api.schema.ts';
 import type { resourceViewSchema, ResourceDocumentInput, ServiceSpec, TeamSpec } from '../../shared/resource.schema.ts';
 
 export type Me = z.infer<typeof meSchema>;
 export type UserView = z.infer<typeof userViewSchema>;
+/** The body of PATCH /api/v1/me. */
+export type ProfilePatch = z.input<typeof updateProfileSchema>;
 export type TokenView = z.infer<typeof tokenViewSchema>;
 export type ResourceView = z.infer<typeof resourceViewSchema>;
 export type ResourceList = z.infer<typeof resourceListSchema>;

@@ -7,6 +7,7 @@ import {
   loginRequestSchema,
   meSchema,
   tokenViewSchema,
+  updateProfileSchema,
   updateUserSchema,
   userViewSchema,
 } from '../../../shared/api.schema.ts';
@@ -74,6 +75,23 @@ export const identityRoutes: FastifyPluginAsyncZod<IdentityRouteOptions> = async
       scopes: [...actor.scopes],
     };
   });
+
+  app.patch(
+    '/api/v1/me',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your own display name and email address (null removes one)',
+        body: updateProfileSchema,
+        response: { 200: z.object({ user: userViewSchema }) },
+      },
+    },
+    async (req) => {
+      const actor = req.requireActor('write');
+      const user = await identity.updateProfile(actor, req.body);
+      return { user: { ...user, mustChangePassword: actor.mustChangePassword } };
+    },
+  );
 
   app.post(
     '/api/v1/me/password',

@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
 import type { Kysely } from 'kysely';
-import type { Scope, TokenView, UserView } from '../../../shared/api.schema.ts';
+import type { ProfilePatch, Scope, TokenView, UserView } from '../../../shared/api.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { randomSecret, sha256 } from '../../platform/crypto.ts';
 import { isUniqueViolation, type Database } from '../../platform/db.ts';
@@ -56,6 +56,14 @@ function userView(u: UserRow): UserView {
     mustChangePassword: u.must_change_password === 1,
     createdAt: u.created_at,
   };
+}
+
+/** The columns a change of display name or email sets; a field left out stays as it is. */
+function profileColumns(patch: ProfilePatch): Partial<UserRow> {
+  const set: Partial<UserRow> = {};
+  if (patch.displayName !== undefined) set.display_name = patch.displayName;
+  if (patch.email !== undefined) set.email = patch.email;
+  return set;
 }
 
 function tokenView(t: Database['tokens'], teamName: string | null, userName: string | null): TokenView {
@@ -302,9 +310,7 @@ export function createIdentityService(deps: {
         throw new AppError('FORBIDDEN', 'you cannot disable yourself or drop your own admin rights; ask another admin');
       }
       let temporaryPassword: string | null = null;
-      const set: Partial<UserRow> = { updated_at: nowIso() };
-      if (patch.displayName !== undefined) set.display_name = patch.displayName;
-      if (patch.email !== undefined) set.email = patch.email;
+      const set: Partial<UserRow> = { updated_at: nowIso(), ...profileColumns(patch) };
       if (patch.admin !== undefined) set.is_admin = patch.admin ? 1 : 0;
       if (patch.disabled !== undefined) set.disabled = patch.disabled ? 1 : 0;
       if (patch.resetPassword) {
@@ -326,6 +332,22 @@ export function createIdentityService(deps: {
         });
       });
       return { user: userView((await findUser(name))!), temporaryPassword };
+    },
+
+    /**
+     * A user changes their own display name and email address.
+     * @remarks Only ever the caller's own row: the user comes from the credential, never from the request.
+     */
+    async updateProfile(actor: Actor, patch: ProfilePatch): Promise<UserView> {
+      permissions.requireScope(actor, 'write');
+      const userKey = permissions.requireUser(actor);
+      const u = await findUser(userKey);
+      if (!u) throw new AppError('AUTH_REQUIRED', 'the account no longer exists');
+      await db.transaction().execute(async (trx) => {
+        await trx.updateTable('users').set({ updated_at: nowIso(), ...profileColumns(patch) }).where('name_key', '=', userKey).execute();
+        await audit.record(trx, { actor: actor.name, action: 'user.update', targetKind: 'User', targetName: u.name, ip: actor.ip, details: patch });
+      });
+      return userView((await findUser(userKey))!);
     },
 
     /** A user changes their own password; other sessions are signed out. */

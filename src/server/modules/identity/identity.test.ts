@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from '../../platform/crypto.ts';
-import { ADMIN_PASSWORD, createTestContext, databases, type TestContext } from '../../test-support.ts';
+import { ADMIN_PASSWORD, createTestContext, databases, teamDoc, type TestContext } from '../../test-support.ts';
 
 function cookieOf(res: { headers: Record<string, any> }): string {
   return String(res.headers['set-cookie']).split(';')[0]!;
@@ -140,6 +140,96 @@ describe.each(databases)('auth on %s', (dbKind) => {
     expect(self.body.error.code).toBe('FORBIDDEN');
     const dup = await t.req('POST', '/api/v1/users', { as: t.admin, body: { name: 'HANK' } });
     expect([dup.status, dup.body.error.code]).toEqual([409, 'USER_EXISTS']);
+  });
+
+  describe('editing your own profile', () => {
+    let ivy: string;
+    const meOf = async (token: string) => (await t.req('GET', '/api/v1/me', { as: token })).body.user;
+    /** A user as an admin sees it, email included. */
+    const userAsAdmin = async (name: string) => (await t.req('GET', `/api/v1/users?q=${name}`, { as: t.admin })).body.items.find((u: { name: string }) => u.name === name);
+
+    beforeAll(async () => {
+      ivy = await t.user('ivy');
+      await t.user('jo');
+    });
+
+    it('a user changes their own display name and email, sees them in GET /me, and the change is audited', async () => {
+      const res = await t.req('PATCH', '/api/v1/me', { as: ivy, body: { displayName: '  Ivy Ng ', email: 'ivy@example.test' } });
+      expect(res.status).toBe(200);
+      expect(res.body.user).toMatchObject({ name: 'ivy', displayName: 'Ivy Ng', email: 'ivy@example.test', admin: false });
+      expect(await meOf(ivy)).toMatchObject({ displayName: 'Ivy Ng', email: 'ivy@example.test' });
+
+      // a field left out stays; null removes one
+      await t.req('PATCH', '/api/v1/me', { as: ivy, body: { email: null } });
+      expect(await meOf(ivy)).toMatchObject({ displayName: 'Ivy Ng', email: null });
+      await t.req('PATCH', '/api/v1/me', { as: ivy, body: { email: 'ivy@example.test' } });
+
+      const audit = await t.req('GET', '/api/v1/audit?actor=ivy&action=user.update', { as: t.admin });
+      expect(audit.body.items.map((e: { targetName: string; details: unknown }) => [e.targetName, e.details])).toEqual([
+        ['ivy', { email: 'ivy@example.test' }],
+        ['ivy', { email: null }],
+        ['ivy', { displayName: 'Ivy Ng', email: 'ivy@example.test' }],
+      ]);
+    });
+
+    it("changes only the caller's record: someone else's stays as it was", async () => {
+      const other = await t.req('PATCH', '/api/v1/users/jo', { as: ivy, body: { displayName: 'Not Jo' } });
+      expect([other.status, other.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      const named = await t.req('PATCH', '/api/v1/me', { as: ivy, body: { name: 'jo', displayName: 'Not Jo' } });
+      expect([named.status, named.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+      await t.req('PATCH', '/api/v1/me', { as: ivy, body: { displayName: 'Ivy N.' } });
+      expect(await userAsAdmin('jo')).toMatchObject({ displayName: null, email: null });
+      expect(await userAsAdmin('ivy')).toMatchObject({ displayName: 'Ivy N.' });
+    });
+
+    it('emails stay visible only to admins and the user', async () => {
+      const jo = await t.user('jo2');
+      const seenBy = async (token: string) => (await t.req('GET', '/api/v1/users?q=ivy', { as: token })).body.items[0].email;
+      expect([await seenBy(ivy), await seenBy(t.admin), await seenBy(jo)]).toEqual(['ivy@example.test', 'ivy@example.test', null]);
+    });
+
+    it('a bad email or display name is refused with 400 and changes nothing', async () => {
+      const before = await meOf(ivy);
+      for (const body of [
+        { displayName: 'Someone Else', email: 'not-an-email' },
+        { email: `${'a'.repeat(250)}@example.test` },
+        { displayName: 'x'.repeat(201) },
+        { displayName: '   ' },
+        { email: 42 },
+      ]) {
+        const res = await t.req('PATCH', '/api/v1/me', { as: ivy, body });
+        expect([res.status, res.body.error.code], JSON.stringify(body)).toEqual([400, 'VALIDATION_FAILED']);
+      }
+      const bad = await t.req('PATCH', '/api/v1/me', { as: ivy, body: { email: 'not-an-email' } });
+      expect(bad.body.error.details.issues.map((i: { path: string }) => i.path)).toEqual(['/email']);
+      expect(await meOf(ivy)).toEqual(before);
+    });
+
+    it('a session needs the CSRF header; read-only, service-account and must-change-password callers are refused', async () => {
+      const l = await login('ivy', 'Fresh-Passw0rd-16');
+      const cookie = cookieOf(l);
+      const noCsrf = await t.req('PATCH', '/api/v1/me', { headers: { cookie }, body: { displayName: 'By Cookie' } });
+      expect([noCsrf.status, noCsrf.body.error.code]).toEqual([403, 'AUTH_CSRF']);
+      expect((await meOf(ivy)).displayName).toBe('Ivy N.');
+      const withCsrf = await t.req('PATCH', '/api/v1/me', { headers: { cookie, 'x-csrf-token': l.body.csrfToken }, body: { displayName: 'By Cookie' } });
+      expect([withCsrf.status, withCsrf.body.user.displayName]).toEqual([200, 'By Cookie']);
+
+      const reader = await t.user('reader', { scopes: ['read'] });
+      const readOnly = await t.req('PATCH', '/api/v1/me', { as: reader, body: { displayName: 'Reader' } });
+      expect([readOnly.status, readOnly.body.error.code]).toEqual([403, 'AUTH_SCOPE']);
+      expect((await meOf(reader)).displayName).toBeNull();
+
+      await t.req('PUT', '/api/v1/resources/Team/ivy-team', { as: ivy, body: teamDoc('ivy-team', [{ user: 'ivy', role: 'maintainer' }]) });
+      const teamToken = (await t.req('POST', '/api/v1/tokens', { as: ivy, body: { name: 'deploy', type: 'team', team: 'ivy-team', scopes: ['read', 'write'] } })).body.token;
+      const sa = await t.req('PATCH', '/api/v1/me', { as: teamToken, body: { displayName: 'Robot' } });
+      expect([sa.status, sa.body.error.code]).toEqual([403, 'FORBIDDEN']);
+      expect((await meOf(ivy)).displayName).toBe('By Cookie');
+
+      const reset = await t.req('PATCH', '/api/v1/users/jo', { as: t.admin, body: { resetPassword: true } });
+      const jo = await login('jo', reset.body.temporaryPassword);
+      const blocked = await t.req('PATCH', '/api/v1/me', { headers: { cookie: cookieOf(jo), 'x-csrf-token': jo.body.csrfToken }, body: { displayName: 'Jo' } });
+      expect([blocked.status, blocked.body.error.code]).toEqual([403, 'AUTH_PASSWORD_CHANGE_REQUIRED']);
+    });
   });
 
   it('public endpoints answer without auth; everything else needs it', async () => {

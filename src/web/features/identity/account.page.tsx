@@ -4,15 +4,16 @@ import { AppLink, teamUrl } from '../../app/ui/links.tsx';
 import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
 import { formatDate } from '../../app/ui/time.tsx';
 import { ChangePasswordForm } from './password-form.tsx';
+import { ProfileForm } from './profile-form.tsx';
 
-/** Your profile, your teams and your password. */
+/** Your profile (display name and email, which you edit), your teams and your password. */
 export default function AccountPage() {
   useDocumentTitle('Profile');
   const me = useMe();
   const u = me.user;
   return (
     <>
-      <PageHeader title="Your profile" subtitle="Your account, the teams you belong to, and your password." />
+      <PageHeader title="Your profile" subtitle="Your account and profile, the teams you belong to, and your password." />
       <SimpleGrid cols={{ base: 1, md: 2 }} spacing="lg">
         <Card withBorder>
           <Title order={2} fz="lg" mb="sm">
@@ -25,14 +26,6 @@ export default function AccountPage() {
                 <Table.Td>{u.name}</Table.Td>
               </Table.Tr>
               <Table.Tr>
-                <Table.Th>Display name</Table.Th>
-                <Table.Td>{u.displayName ?? '—'}</Table.Td>
-              </Table.Tr>
-              <Table.Tr>
-                <Table.Th>Email</Table.Th>
-                <Table.Td>{u.email ?? '—'}</Table.Td>
-              </Table.Tr>
-              <Table.Tr>
                 <Table.Th>Role</Table.Th>
                 <Table.Td>{u.admin ? <Badge>administrator</Badge> : 'user'}</Table.Td>
               </Table.Tr>
@@ -42,9 +35,10 @@ export default function AccountPage() {
               </Table.Tr>
             </Table.Tbody>
           </Table>
-          <Text size="xs" c="dimmed" mt="sm">
-            An administrator changes display names and email addresses.
-          </Text>
+          <Title order={2} fz="lg" mt="lg" mb="sm">
+            Profile
+          </Title>
+          <ProfileForm user={u} />
           <Title order={2} fz="lg" mt="lg" mb="sm">
             Teams
           </Title>
