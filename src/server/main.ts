@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { buildApp, buildOtlpApp } from './app.ts';
 import { startOtlpGrpc } from './modules/telemetry/otlp/otlp.grpc.ts';
+import { createHeapGovernor } from './platform/heap-governor.ts';
 import { systemClock } from './platform/clock.ts';
 import { loadSecretKey } from './platform/crypto.ts';
 import { openDatabase } from './platform/db.ts';
@@ -55,6 +56,8 @@ export async function startServer(settings: Settings = readSettings()) {
       }, 5000),
     );
   }
+  const heap = createHeapGovernor();
+  timers.push(setInterval(() => heap.check(), 2000));
   timers.push(
     setInterval(() => {
       try {
