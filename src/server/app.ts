@@ -83,7 +83,7 @@ export async function buildApp(deps: AppDeps) {
 
   const metricStore = new MetricStore({ dir: deps.telemetryDir ?? mkdtempSync(path.join(tmpdir(), 'ethos-telemetry-')), now: () => clock.now().getTime() });
   app.addHook('onClose', async () => metricStore.close());
-  const telemetry = createTelemetryService({ metrics: metricStore, serviceOwners: (names) => catalog.serviceOwners(names), now: () => clock.now().getTime() });
+  const telemetry = createTelemetryService({ metrics: metricStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
 
   await app.register(cookie);
   await app.register(swagger, {

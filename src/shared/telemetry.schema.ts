@@ -12,6 +12,15 @@ export const metricInfoSchema = z.object({
   series: z.number().int().describe('stored series (attribute combinations) of this metric'),
 });
 
+/** A service that sent telemetry before it was registered in the catalog. */
+export const discoveredServiceSchema = z.object({
+  name: z.string(),
+  team: z.string().nullable().describe('the team whose token first sent it (null: an organisation-wide token or a user)'),
+  firstSeenAt: z.string(),
+  lastSeenAt: z.string(),
+});
+export type DiscoveredService = z.infer<typeof discoveredServiceSchema>;
+
 export const queryFunctionSchema = z.enum(['avg', 'min', 'max', 'sum', 'count', 'last', 'rate', 'increase', 'p50', 'p90', 'p95', 'p99']);
 
 /**

@@ -121,6 +121,7 @@ export interface Database {
     sent_at: string | null;
     last_error: string | null;
   };
+  discovered_services: { name_key: string; name: string; team_key: string | null; first_seen_at: string; last_seen_at: string };
   audit_log: {
     id: Generated<number>;
     at: string;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime } from '../../../shared/telemetry.schema.ts';
+import { discoveredServiceSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
@@ -22,6 +22,21 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       req.requireActor('read');
       return { items: telemetry.listMetricServices() };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/discovered',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Services that sent telemetry but are not in the catalog: register them to claim them',
+        response: { 200: z.object({ items: z.array(discoveredServiceSchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      return { items: await telemetry.listDiscovered() };
     },
   );
 

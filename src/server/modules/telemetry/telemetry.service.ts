@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../platform/db.ts';
 import type { Actor } from '../../platform/permissions.ts';
 import { permissions } from '../../platform/permissions.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
@@ -51,6 +53,8 @@ export interface IngestOutcome {
 
 /** How long the owner of a service is remembered by ingest (catalog changes show up within this). */
 const OWNER_CACHE_MS = 10_000;
+/** How often the last sighting of a discovered service is written. */
+const DISCOVERED_WRITE_MS = 60_000;
 /** How often the metrics head is persisted and the write-ahead log restarted (it is also when the log grows large). */
 const CHECKPOINT_MS = 30 * 60_000;
 /** Remote-write series remembered by their encoded labels; past this many the memory starts over. */
@@ -61,11 +65,37 @@ const REMOTE_SERIES_CACHE = 2_000_000;
  * to every signed-in principal with `read`; sending needs `ingest` and, for a service in the
  * catalog, membership of its owning team (or an organisation-wide ingest token).
  */
-export function createTelemetryService(deps: { metrics: MetricStore; serviceOwners(names: string[]): Promise<Map<string, string>>; now?: () => number }) {
+export function createTelemetryService(deps: {
+  metrics: MetricStore;
+  serviceOwners(names: string[]): Promise<Map<string, string>>;
+  /** The relational store, for discovered services; without it they are not recorded. */
+  db?: Kysely<Database>;
+  now?: () => number;
+}) {
   const now = deps.now ?? Date.now;
   const store = deps.metrics;
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
+  /** Discovered services and when their last sighting was written (at most once a minute each). */
+  const sighted = new Map<string, number>();
+
+  /** Records services that sent data while not in the catalog; the first sender's team is noted. */
+  async function noteDiscovered(actor: Actor, services: string[]): Promise<void> {
+    if (!deps.db) return;
+    const t = now();
+    const due = services.filter((s) => t - (sighted.get(s.toLowerCase()) ?? -Infinity) >= DISCOVERED_WRITE_MS);
+    if (!due.length) return;
+    const at = new Date(t).toISOString();
+    const team = !actor.organisationIngest && actor.type === 'service-account' && actor.teams.size === 1 ? [...actor.teams.keys()][0]! : null;
+    for (const name of due) {
+      await deps.db
+        .insertInto('discovered_services')
+        .values({ name_key: name.toLowerCase(), name, team_key: team, first_seen_at: at, last_seen_at: at })
+        .onConflict((oc) => oc.column('name_key').doUpdateSet({ last_seen_at: at }))
+        .execute();
+      sighted.set(name.toLowerCase(), t);
+    }
+  }
   /**
    * A sender's encoded label set, by a hash of its bytes, → its series (with the rest of the hash
    * and the length to tell two label sets apart): the usual request decodes no label and allocates
@@ -106,6 +136,10 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
         rejected += n;
         reasons.set(reason, (reasons.get(reason) ?? 0) + n);
       };
+      await noteDiscovered(
+        actor,
+        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
+      );
       for (const g of groups) {
         const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
         if (!permissions.canIngestFor(actor, ownerKey)) {
@@ -167,6 +201,10 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
         const ownerKey = owner.get(service.toLowerCase()) ?? null;
         allowed.set(service, permissions.canIngestFor(actor, ownerKey));
       }
+      await noteDiscovered(
+        actor,
+        [...services].filter((sv) => (owner.get(sv.toLowerCase()) ?? null) === null && allowed.get(sv)),
+      );
       const batch = new SampleBatch();
       const meta: MetricMeta[] = [];
       for (let i = 0; i < req.series.length; i++) {
@@ -205,6 +243,14 @@ export function createTelemetryService(deps: { metrics: MetricStore; serviceOwne
         lastCheckpoint = now();
       }
       deps.metrics.removeExpired();
+    },
+
+    /** Services that sent telemetry and are not in the catalog (yet), most recently seen first. */
+    async listDiscovered(): Promise<{ name: string; team: string | null; firstSeenAt: string; lastSeenAt: string }[]> {
+      if (!deps.db) return [];
+      const rows = await deps.db.selectFrom('discovered_services').selectAll().orderBy('last_seen_at', 'desc').limit(1000).execute();
+      const registered = await deps.serviceOwners(rows.map((r) => r.name));
+      return rows.filter((r) => !registered.has(r.name_key)).map((r) => ({ name: r.name, team: r.team_key, firstSeenAt: r.first_seen_at, lastSeenAt: r.last_seen_at }));
     },
 
     listMetricServices(): string[] {

@@ -196,9 +196,17 @@ describe.each(databases)('OTLP metrics ingest on %s', (dbKind) => {
     expect(answer.partialSuccess.errorMessage).toContain('service "indexer" belongs to team "search"');
     expect((await t.req('GET', '/api/v1/telemetry/services/indexer/metrics', { as: reader })).body.items).toEqual([]);
     expect((await t.req('GET', '/api/v1/telemetry/services', { as: reader })).body.items).toContain('brand-new-svc');
+    // the unregistered service shows as discovered, noted for the team whose token sent it first
+    const discovered = (await t.req('GET', '/api/v1/telemetry/discovered', { as: reader })).body.items;
+    expect(discovered).toEqual([{ name: 'brand-new-svc', team: 'payments', firstSeenAt: t.clock.now().toISOString(), lastSeenAt: t.clock.now().toISOString() }]);
     // the owner's token, and an organisation-wide ingest token, may send for it
     expect(JSON.parse((await post(body, search)).body)).toEqual({});
     expect(JSON.parse((await post(jsonRequest('checkout', [gauge('docs', [{ t: now - 1000, v: 1 }])]), collector)).body)).toEqual({});
+    // once the team registers it, it is no longer "discovered"
+    const alice = await t.user('alice2');
+    await t.req('PUT', '/api/v1/resources/Team/newteam', { as: alice, body: teamDoc('newteam') });
+    expect((await t.req('PUT', '/api/v1/resources/Service/brand-new-svc', { as: alice, body: serviceDoc('brand-new-svc', 'newteam') })).status).toBe(201);
+    expect((await t.req('GET', '/api/v1/telemetry/discovered', { as: reader })).body.items).toEqual([]);
   });
 
   it('needs an ingest token to send, and a read scope to query', async () => {
