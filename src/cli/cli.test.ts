@@ -337,4 +337,40 @@ spec:
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no metrics from "no-such-svc" yet');
   });
+  it('logs prints a service\'s records oldest first, filtered, and --follow prints new ones as they come', async () => {
+    const minted = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify({ name: 'otel-logs', type: 'ingest', scopes: ['ingest'] }) });
+    const { token } = (await minted.json()) as { token: string };
+    const send = (records: { body: string; severityNumber: number }[]) =>
+      fetch(`${url}/v1/logs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-logs' } }] }, scopeLogs: [{ logRecords: records.map((r, i) => ({ ...r, timeUnixNano: `${BigInt(Date.now() - 1000 + i) * 1_000_000n}`, body: { stringValue: r.body } })) }] }] }),
+      });
+    expect((await send([{ body: 'starting up', severityNumber: 9 }, { body: 'disk almost full', severityNumber: 13 }])).status).toBe(200);
+
+    const all = await ethos(['logs', 'cli-logs']);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split('\n').map((l) => l.split(/\s{2,}/).slice(1, 3))).toEqual([
+      ['INFO', 'starting up'],
+      ['WARN', 'disk almost full'],
+    ]);
+    expect((await ethos(['logs', 'cli-logs', '--severity', 'warn'])).stdout).not.toContain('starting up');
+    const bad = await ethos(['logs', 'cli-logs', '--severity', 'loud']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--severity must be one of');
+
+    const { token: cliToken } = JSON.parse(await fs.readFile(adminConfig, 'utf8')) as { token: string };
+    const child = spawn(process.execPath, [BIN, 'logs', 'cli-logs', '--follow', '--interval', '1'], { env: { PATH: process.env.PATH ?? '', HOME: tmp, ETHOS_URL: url, ETHOS_TOKEN: cliToken }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      for (let i = 0; i < 100 && !out.includes('disk almost full'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect((await send([{ body: 'a new line while following', severityNumber: 17 }])).status).toBe(200);
+      for (let i = 0; i < 100 && !out.includes('a new line while following'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(out).toMatch(/ERROR\s+a new line while following/);
+      expect(out.match(/starting up/g)).toHaveLength(1);
+    } finally {
+      child.kill();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { metricInfoSchema, metricQueryResultSchema, queryFunctionSchema, type MetricQueryResult } from '../shared/telemetry.schema.ts';
+import { logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, queryFunctionSchema, SEVERITY_LEVELS, type LogRecordView, type MetricQueryResult } from '../shared/telemetry.schema.ts';
 import { apiPath } from './api-client.ts';
 import { connect } from './config.ts';
 import { collect, positiveInt } from './options.ts';
@@ -39,8 +39,63 @@ export function renderQueryTable(r: MetricQueryResult): string {
   return renderTable(rows, columns);
 }
 
+interface LogsOptions {
+  since: string;
+  severity?: string;
+  query?: string;
+  where: string[];
+  trace?: string;
+  limit: number;
+  follow: boolean;
+  interval: number;
+  output?: OutputFormat;
+}
+
+/** One log line: time, level, service, body, then trace and attributes. */
+export function formatLogLine(r: LogRecordView, withService: boolean): string {
+  const attrs = Object.entries(r.attributes)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+  return [r.time, r.level.toUpperCase().padEnd(5), withService ? r.service : null, r.body, r.traceId ? `trace=${r.traceId}` : null, attrs || null].filter((x) => x !== null).join('  ');
+}
+
 /** `ethos metrics`: a service's metrics, or one metric over time. */
 export function registerTelemetryCommands(program: Command): void {
+  program
+    .command('logs')
+    .description("a service's log records, oldest first; --follow keeps printing new ones")
+    .argument('[service]', "service name (its OpenTelemetry service.name); all services when left out")
+    .option('--since <time>', 'start: now-1h (default), now-15m, RFC 3339 or epoch milliseconds', 'now-1h')
+    .option('--severity <level>', `at least this level: ${Object.keys(SEVERITY_LEVELS).join(', ')}`)
+    .option('-q, --query <words>', 'only records whose body has all these words')
+    .option('-w, --where <name=value>', 'only records with this attribute value (repeatable)', collect, [])
+    .option('--trace <id>', 'only records of this trace (32 hex digits)')
+    .option('--limit <n>', 'most records to print first (default 100)', positiveInt, 100)
+    .option('-f, --follow', 'keep printing new records as they arrive (Ctrl-C stops)', false)
+    .option('--interval <seconds>', 'how often --follow asks (default 2)', positiveInt, 2)
+    .addOption(outputOption())
+    .action(async (service: string | undefined, opts: LogsOptions) => {
+      if (opts.severity && !(opts.severity in SEVERITY_LEVELS)) throw new CliError(`--severity must be one of ${Object.keys(SEVERITY_LEVELS).join(', ')}`);
+      const api = await connect();
+      const query = { service, from: opts.since, severity: opts.severity, q: opts.query, where: opts.where, trace: opts.trace };
+      const page = await api.request('GET', '/api/v1/telemetry/logs', { query: { ...query, limit: opts.limit }, schema: logSearchResultSchema });
+      const show = (items: LogRecordView[]) => {
+        for (const r of items) print(opts.output === 'json' ? JSON.stringify(r) : formatLogLine(r, !service));
+      };
+      if (opts.output === 'yaml') return printData(page.items.slice().reverse(), 'yaml');
+      // newest first from the server: printed oldest first, like a log file
+      show(page.items.slice().reverse());
+      if (!opts.follow) return;
+      let last = page.items[0]?.id ?? 0;
+      for (;;) {
+        await new Promise((r) => setTimeout(r, opts.interval * 1000));
+        const tail = await api.request('GET', '/api/v1/telemetry/logs', { query: { ...query, after: last, limit: 1000 }, schema: logSearchResultSchema });
+        show(tail.items);
+        last = tail.items.at(-1)?.id ?? last;
+      }
+    });
+
+
   program
     .command('metrics')
     .description("list a service's metrics, or query one over time (one row per step, one column per series)")

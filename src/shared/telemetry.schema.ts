@@ -52,6 +52,59 @@ export const metricQueryResultSchema = z.object({
 export type MetricInfo = z.infer<typeof metricInfoSchema>;
 export type MetricQueryResult = z.infer<typeof metricQueryResultSchema>;
 
+/** Level names and the lowest OTLP severity number of each. */
+export const SEVERITY_LEVELS = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 } as const;
+export type SeverityLevel = keyof typeof SEVERITY_LEVELS;
+
+/** The level name of an OTLP severity number ('unset' for 0). */
+export function severityLevel(n: number): SeverityLevel | 'unset' {
+  if (n >= 21) return 'fatal';
+  if (n >= 17) return 'error';
+  if (n >= 13) return 'warn';
+  if (n >= 9) return 'info';
+  if (n >= 5) return 'debug';
+  return n >= 1 ? 'trace' : 'unset';
+}
+
+export const logQuerySchema = z.object({
+  service: z.string().min(1).max(255).optional(),
+  from: queryTimeSchema.default('now-1h'),
+  to: queryTimeSchema.default('now'),
+  severity: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).optional().describe('at least this level'),
+  q: z.string().max(500).optional().describe('words that must all appear in the body'),
+  where: z
+    .union([z.string().max(1000), z.array(z.string().max(1000)).max(20)])
+    .optional()
+    .describe('attribute filter "name=value"; repeat for several'),
+  trace: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'a trace id is 32 hex digits')
+    .optional(),
+  before: z.coerce.number().int().positive().optional().describe('older than this record id (the next page)'),
+  after: z.coerce.number().int().nonnegative().optional().describe('newer than this record id, oldest first (a live tail)'),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export const logRecordSchema = z.object({
+  id: z.number().int(),
+  time: z.string(),
+  service: z.string(),
+  severity: z.number().int(),
+  level: z.string(),
+  severityText: z.string(),
+  body: z.string(),
+  traceId: z.string().nullable(),
+  spanId: z.string().nullable(),
+  attributes: z.record(z.string(), z.string()),
+});
+export type LogRecordView = z.infer<typeof logRecordSchema>;
+
+export const logSearchResultSchema = z.object({
+  items: z.array(logRecordSchema),
+  /** Pass as `before` for older records; null when this page was the last. */
+  nextBefore: z.number().int().nullable(),
+});
+
 const RELATIVE = /^now(?:-(\d+)(s|m|h|d))?$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

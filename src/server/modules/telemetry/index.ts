@@ -1,18 +1,30 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { discoveredServiceSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime } from '../../../shared/telemetry.schema.ts';
+import { discoveredServiceSchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
 export { createTelemetryService, type TelemetryService } from './telemetry.service.ts';
 export { otlpRoutes } from './otlp/otlp.routes.ts';
 export { MetricStore } from './tsdb/metric-store.ts';
+export { LogStore } from './logs/log-store.ts';
 
 /** About this many points per series when a query names no step. */
 const DEFAULT_POINTS = 240;
 const NICE_STEPS_S = [10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400];
 
 const serviceParam = z.string().min(1).max(255);
+
+/** `name=value` filters (one or several) as an object. */
+function parseWhere(input: string | string[] | undefined): Record<string, string> {
+  const where: Record<string, string> = {};
+  for (const w of [input ?? []].flat()) {
+    const i = w.indexOf('=');
+    if (i <= 0) throw new AppError('VALIDATION_FAILED', `where "${w}" is not name=value`);
+    where[w.slice(0, i)] = w.slice(i + 1);
+  }
+  return where;
+}
 
 /** Reading telemetry: open to every signed-in principal with `read`. */
 export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryService; now?: () => number }> = async (app, { telemetry, now = Date.now }) => {
@@ -22,6 +34,42 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       req.requireActor('read');
       return { items: telemetry.listMetricServices() };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/logs',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Search log records: by service, time, severity, text, attributes or trace; newest first, or a tail with "after"',
+        querystring: logQuerySchema,
+        response: { 200: logSearchResultSchema },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const q = req.query;
+      const t = now();
+      const from = parseQueryTime(q.from, t);
+      const to = parseQueryTime(q.to, t);
+      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      const items = telemetry.searchLogs({
+        service: q.service,
+        from,
+        to,
+        minSeverity: q.severity ? SEVERITY_LEVELS[q.severity] : undefined,
+        text: q.q,
+        where: parseWhere(q.where),
+        traceId: q.trace,
+        before: q.before,
+        after: q.after,
+        limit: q.limit,
+      });
+      return {
+        items: items.map((r) => ({ ...r, time: new Date(r.t).toISOString(), level: severityLevel(r.severity), t: undefined })),
+        nextBefore: q.after === undefined && items.length === q.limit ? items.at(-1)!.id : null,
+      };
     },
   );
 
@@ -76,12 +124,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
       if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
       const wanted = (to - from) / DEFAULT_POINTS / 1000;
       const step = (q.step ?? NICE_STEPS_S.find((s) => s >= wanted) ?? 86400) * 1000;
-      const where: Record<string, string> = {};
-      for (const w of [q.where ?? []].flat()) {
-        const i = w.indexOf('=');
-        if (i <= 0) throw new AppError('VALIDATION_FAILED', `where "${w}" is not name=value`);
-        where[w.slice(0, i)] = w.slice(i + 1);
-      }
+      const where = parseWhere(q.where);
       const by = (q.by ?? '')
         .split(',')
         .map((b) => b.trim())

@@ -2,6 +2,9 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../platform/db.ts';
 import type { Actor } from '../../platform/permissions.ts';
 import { permissions } from '../../platform/permissions.ts';
+import { AppError } from '../../platform/errors.ts';
+import type { LogQuery, LogRecord, LogStore, StoredLog } from './logs/log-store.ts';
+import type { ServiceLogs } from './otlp/otlp-logs.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
 import { describeSeries, histogramFamilies, type DescribedSeries } from './prometheus/remote-write-samples.ts';
 import type { RemoteWriteRequest } from './prometheus/remote-write.ts';
@@ -67,6 +70,7 @@ const REMOTE_SERIES_CACHE = 2_000_000;
  */
 export function createTelemetryService(deps: {
   metrics: MetricStore;
+  logs?: LogStore;
   serviceOwners(names: string[]): Promise<Map<string, string>>;
   /** The relational store, for discovered services; without it they are not recorded. */
   db?: Kysely<Database>;
@@ -235,6 +239,48 @@ export function createTelemetryService(deps: {
       return { accepted: result.accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} sample${n === 1 ? '' : 's'}: ${r}`) };
     },
 
+    /** Stores the log records of an OTLP request that the actor may send; rejects the rest with reasons. */
+    async ingestLogs(actor: Actor, groups: ServiceLogs[]): Promise<IngestOutcome> {
+      if (!deps.logs) throw new AppError('UNAVAILABLE', 'this server stores no logs');
+      const owner = await ownersOf(groups.map((g) => g.service));
+      await noteDiscovered(
+        actor,
+        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
+      );
+      let accepted = 0;
+      let rejected = 0;
+      const reasons = new Map<string, number>();
+      const note = (reason: string, n: number) => {
+        if (n <= 0) return;
+        rejected += n;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+      };
+      const records: LogRecord[] = [];
+      for (const g of groups) {
+        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
+        if (!permissions.canIngestFor(actor, ownerKey)) {
+          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
+          continue;
+        }
+        for (const [reason, n] of g.rejected) note(reason, n);
+        records.push(...g.records);
+      }
+      accepted += deps.logs.append(records);
+      return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} log record${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /** Log records by service, time, severity, text, attributes or trace. */
+    searchLogs(q: LogQuery): StoredLog[] {
+      if (!deps.logs) return [];
+      return deps.logs.search(q);
+    },
+
+    /** The window of timestamps ingest accepts: not older than raw retention, not far in the future. */
+    acceptWindow(): { oldest: number; newest: number; now: number } {
+      const t = now();
+      return { oldest: t - 7 * 24 * 3600_000, newest: t + 10 * 60_000, now: t };
+    },
+
     /** Periodic upkeep: writes closed chunks, persists the head when due, removes expired data a bit at a time. */
     maintain(): void {
       deps.metrics.flush();
@@ -243,6 +289,7 @@ export function createTelemetryService(deps: {
         lastCheckpoint = now();
       }
       deps.metrics.removeExpired();
+      deps.logs?.removeExpired();
     },
 
     /** Services that sent telemetry and are not in the catalog (yet), most recently seen first. */

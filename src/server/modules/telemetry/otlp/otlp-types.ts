@@ -84,6 +84,21 @@ export interface ExportMetricsServiceRequest {
   resourceMetrics?: ResourceMetrics[] | null;
 }
 
+export interface OtlpLogRecord {
+  timeUnixNano?: Int64;
+  observedTimeUnixNano?: Int64;
+  severityNumber?: number | null;
+  severityText?: string | null;
+  body?: AnyValue | null;
+  attributes?: KeyValue[] | null;
+  traceId?: Uint8Array | null;
+  spanId?: Uint8Array | null;
+}
+
+export interface ExportLogsServiceRequest {
+  resourceLogs?: { resource?: Resource | null; scopeLogs?: { logRecords?: OtlpLogRecord[] | null }[] | null }[] | null;
+}
+
 /** A generated message type: decode from protobuf, build from a JSON object, encode an answer. */
 export interface MessageType<T> {
   decode(bytes: Uint8Array): T;
@@ -99,7 +114,7 @@ interface GeneratedRoot {
       collector: {
         metrics: { v1: { ExportMetricsServiceRequest: MessageType<ExportMetricsServiceRequest>; ExportMetricsServiceResponse: MessageType<unknown> } };
         trace: { v1: { ExportTraceServiceRequest: MessageType<unknown>; ExportTraceServiceResponse: MessageType<unknown> } };
-        logs: { v1: { ExportLogsServiceRequest: MessageType<unknown>; ExportLogsServiceResponse: MessageType<unknown> } };
+        logs: { v1: { ExportLogsServiceRequest: MessageType<ExportLogsServiceRequest>; ExportLogsServiceResponse: MessageType<unknown> } };
       };
     };
   };

@@ -6,7 +6,8 @@ import { decodeRemoteWrite } from '../prometheus/remote-write.ts';
 import { AppError } from '../../../platform/errors.ts';
 import type { TelemetryService } from '../telemetry.service.ts';
 import { metricsToSamples } from './otlp-metrics.ts';
-import { otlpProto, type ExportMetricsServiceRequest, type MessageType } from './otlp-types.ts';
+import { hexIdsToBase64, logsToRecords } from './otlp-logs.ts';
+import { otlpProto, type ExportLogsServiceRequest, type ExportMetricsServiceRequest, type MessageType } from './otlp-types.ts';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -110,10 +111,10 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
     return body;
   }
 
-  function decode<T>(type: MessageType<T>, format: Format, body: Buffer): T {
+  function decode<T>(type: MessageType<T>, format: Format, body: Buffer, prepareJson: (json: unknown) => unknown = (j) => j): T {
     try {
       if (format === 'protobuf') return type.decode(body);
-      return type.fromObject(JSON.parse(body.toString('utf8')));
+      return type.fromObject(prepareJson(JSON.parse(body.toString('utf8'))));
     } catch (err) {
       throw new AppError('OTLP_BAD_PAYLOAD', `the body is not a valid OTLP ${format} message: ${(err as Error).message}`);
     }
@@ -164,6 +165,17 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
       });
     },
   );
+
+  app.post('/v1/logs', { config, schema: { ...schema, summary: 'Receive OTLP logs (protobuf or JSON, gzip or not)' } }, async (req, reply) => {
+    const actor = req.requireActor('ingest');
+    const format = formatOf(req);
+    return admitted(async () => {
+      const body = await decodeBody(req);
+      const msg = decode<ExportLogsServiceRequest>(otlpProto.collector.logs.v1.ExportLogsServiceRequest, format, body, (json) => hexIdsToBase64(json, ['resourceLogs', 'scopeLogs'], 'logRecords'));
+      const outcome = await opts.telemetry.ingestLogs(actor, logsToRecords(msg, opts.telemetry.acceptWindow()));
+      return answer(reply, format, otlpProto.collector.logs.v1.ExportLogsServiceResponse, 'rejectedLogRecords', outcome.rejected, outcome.messages);
+    });
+  });
 
   app.post('/v1/metrics', { config, schema: { ...schema, summary: 'Receive OTLP metrics (protobuf or JSON, gzip or not)' } }, async (req, reply) => {
     const actor = req.requireActor('ingest');
