@@ -119,7 +119,9 @@ export class LogStore {
     const limit = Math.min(Math.max(1, q.limit), MAX_LOG_LIMIT);
     const match = q.text ? ftsQuery(q.text) : null;
     const sql = match
-      ? `SELECT l.* FROM logs_fts f JOIN logs l ON l.id = f.rowid WHERE logs_fts MATCH ? AND ${where.join(' AND ')} ORDER BY f.rowid ${order} LIMIT ?`
+      ? // CROSS JOIN keeps the full-text index as the outer loop (newest match first, stopping at the
+        // limit); otherwise the planner may walk the service index and run the text query per row
+        `SELECT l.* FROM logs_fts f CROSS JOIN logs l ON l.id = f.rowid WHERE logs_fts MATCH ? AND ${where.join(' AND ')} ORDER BY f.rowid ${order} LIMIT ?`
       : `SELECT l.* FROM logs l WHERE ${where.join(' AND ')} ORDER BY l.id ${order} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...(match ? [match] : []), ...params, limit) as {
       id: number;
