@@ -244,6 +244,72 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     expect((await callApi(ethos.url, seed, 'GET', '/resources/Service/checkout')).metadata.revision).toBe(2);
   });
 
+  it('a service that sends OTLP metrics gets a Metrics tab with a uPlot chart and a table of its series', async () => {
+    const ingest = (await callApi(ethos.url, seed, 'POST', '/tokens', { name: 'collector', type: 'ingest', scopes: ['ingest'] })).token as string;
+    secrets.add(ingest);
+    // the last half hour, one export a minute: orders per region (cumulative) and memory in use
+    const now = Date.now();
+    const minutes = Array.from({ length: 31 }, (_, i) => ({ i, ns: `${BigInt(now - (30 - i) * 60_000) * 1_000_000n}` }));
+    const attrs = (a: Record<string, string>) => Object.entries(a).map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const orders = (region: string, perMinute: number) => minutes.map(({ i, ns }) => ({ timeUnixNano: ns, asInt: String(perMinute * i + (i % 3) * 7), attributes: attrs({ region }) }));
+    const metrics = [
+      { name: 'orders.total', description: 'Orders taken', sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [...orders('eu', 120), ...orders('us', 60)] } },
+      { name: 'process.memory.usage', unit: 'By', gauge: { dataPoints: minutes.map(({ i, ns }) => ({ timeUnixNano: ns, asDouble: (300 + 20 * Math.sin(i / 4)) * 2 ** 20 })) } },
+    ];
+    const sent = await fetch(`${ethos.url}/v1/metrics`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceMetrics: [{ resource: { attributes: attrs({ 'service.name': 'ledger' }) }, scopeMetrics: [{ scope: { name: 'e2e' }, metrics }] }] }),
+    });
+    expect(sent.status).toBe(200);
+    expect(await sent.json()).toEqual({});
+
+    await alice.goto(`${ethos.url}/services/ledger`);
+    await heading(alice, 'Double-entry ledger (ledger)').waitFor();
+    await alice.getByRole('tab', { name: 'Metrics' }).click();
+    const list = alice.getByRole('table', { name: 'Metrics' });
+    await list.getByRole('row', { name: /orders\.total counter/ }).waitFor();
+    await list.getByRole('link', { name: 'orders.total' }).click();
+    expect(new URL(alice.url()).searchParams.get('metric')).toBe('orders.total');
+    await alice.getByRole('textbox', { name: 'Group by' }).fill('region');
+    const legend = alice.getByRole('table', { name: 'Series of orders.total' });
+    await legend.getByRole('row', { name: 'region=us' }).waitFor();
+    await expect.poll(() => new URL(alice.url()).searchParams.get('by')).toBe('region');
+    expect(await legend.locator('tbody tr').count()).toBe(2);
+    // uPlot drew the lines: the canvas has coloured pixels
+    const canvas = alice.locator('.uplot canvas');
+    await canvas.waitFor();
+    const painted = await canvas.evaluate((c: HTMLCanvasElement) => {
+      const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0 && !(d[i] === d[i + 1] && d[i + 1] === d[i + 2])) n++;
+      return n;
+    });
+    expect(painted).toBeGreaterThan(200);
+    // the table follows the pointer: the value at the step under it
+    const box = (await alice.locator('.uplot .u-over').boundingBox())!;
+    await alice.mouse.move(box.x + box.width * 0.8, box.y + box.height / 2);
+    await legend.getByRole('columnheader', { name: /^At / }).waitFor();
+    await alice.mouse.move(0, 0);
+    await screenshot(alice, 'service-metrics');
+
+    // the Metrics page from the navigation: a shared address opens the same chart
+    const shared = alice.url().replace('/services/ledger/metrics?', '/telemetry/metrics?service=ledger&');
+    await nav(alice, 'Metrics').click();
+    await heading(alice, 'Metrics').waitFor();
+    await alice.goto(shared);
+    await alice.getByRole('table', { name: 'Series of orders.total' }).getByRole('row', { name: 'region=eu' }).waitFor();
+    await alice.locator('.uplot canvas').waitFor();
+    await screenshot(alice, 'metrics');
+
+    // in dark mode the axes are drawn light on dark
+    const dark = await (await newContext({ colorScheme: 'dark', storageState: await alice.context().storageState() })).newPage();
+    await dark.goto(shared);
+    await dark.getByRole('table', { name: 'Series of orders.total' }).getByRole('row', { name: 'region=eu' }).waitFor();
+    await dark.locator('.uplot canvas').waitFor();
+    await screenshot(dark, 'metrics-dark');
+  });
+
   it('creates an API token, shown once, and revokes it', async () => {
     await alice.getByRole('button', { name: 'Account menu for alice' }).click();
     await alice.getByRole('menuitem', { name: 'API tokens' }).click();

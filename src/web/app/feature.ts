@@ -31,6 +31,11 @@ export interface ServiceTab {
   order: number;
   load(): Promise<{ default: ComponentType<{ service: ResourceView }> }>;
   visible?(service: ResourceView, me: Me): boolean;
+  /**
+   * Asks the server whether the tab has anything to show for this service (has it sent metrics?);
+   * the tab appears once the answer is yes. An open tab (its address) shows whatever the answer.
+   */
+  hasContent?(service: ResourceView, queryClient: QueryClient): Promise<boolean>;
 }
 
 /** A control in the header, left of the colour-scheme switch (a feature's status at a glance). */

@@ -6,10 +6,11 @@ import { homeFeature } from '../features/home/feature.ts';
 import { identityFeature } from '../features/identity/feature.ts';
 import { inboxFeature } from '../features/inbox/feature.ts';
 import { resourcesFeature } from '../features/resources/feature.ts';
+import { telemetryFeature } from '../features/telemetry/feature.ts';
 
 /**
  * Every feature of the UI, one folder each under src/web/features (mirroring the server's modules).
  * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
  * and service-page tabs follow.
  */
-export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature];
+export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature];

@@ -1,5 +1,6 @@
 import { Anchor, Breadcrumbs, Button, Card, Group, List, SimpleGrid, Stack, Tabs, Text, Title } from '@mantine/core';
-import { lazy, Suspense, useMemo, type ComponentType, type LazyExoticComponent } from 'react';
+import { useQueries, useQueryClient } from '@tanstack/react-query';
+import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { features } from '../../app/features.ts';
 import type { ServiceTab } from '../../app/feature.ts';
@@ -19,6 +20,21 @@ const registered: (ServiceTab & { Component: LazyExoticComponent<ComponentType<{
   .flatMap((f) => f.serviceTabs ?? [])
   .sort((a, b) => a.order - b.order)
   .map((t) => ({ ...t, Component: lazy(t.load) }));
+/** The tabs that ask the server whether they have anything to show. */
+const checked = registered.filter((t) => t.hasContent);
+
+/** Which of the checked tabs have something to show for the service (asked once it is loaded). */
+function useTabsWithContent(service: ResourceView | undefined): Set<string> {
+  const queryClient = useQueryClient();
+  return useQueries({
+    queries: checked.map((t) => ({
+      queryKey: ['service-tab', t.id, service?.metadata.name.toLowerCase()],
+      queryFn: () => t.hasContent!(service!, queryClient),
+      enabled: !!service,
+    })),
+    combine: (answers) => new Set(checked.filter((_, i) => answers[i]?.data === true).map((t) => t.id)),
+  });
+}
 
 function Overview({ service }: { service: ResourceView }) {
   const spec = service.spec as Partial<ServiceSpec>;
@@ -123,7 +139,8 @@ export default function ServicePage() {
   const me = useMe();
   const navigate = useNavigate();
   const service = useResource('Service', name);
-  const tabs = useMemo(() => (service.data ? registered.filter((t) => (t.visible ? t.visible(service.data, me) : true)) : []), [service.data, me]);
+  const withContent = useTabsWithContent(service.data);
+  const tabs = service.data ? registered.filter((t) => (!t.visible || t.visible(service.data, me)) && (!t.hasContent || withContent.has(t.id) || t.id === tab)) : [];
 
   if (service.isPending) return <PageLoader label="Loading the service" />;
   if (service.error) {
