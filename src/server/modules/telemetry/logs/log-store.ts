@@ -67,6 +67,7 @@ export class LogStore {
         id INTEGER PRIMARY KEY, t REAL NOT NULL, service TEXT NOT NULL, severity INTEGER NOT NULL,
         severity_text TEXT NOT NULL, body TEXT NOT NULL, trace_id TEXT, span_id TEXT, attrs TEXT NOT NULL);
       CREATE INDEX IF NOT EXISTS logs_service_t ON logs (service, t);
+      CREATE INDEX IF NOT EXISTS logs_service_id ON logs (service, id);
       CREATE INDEX IF NOT EXISTS logs_t ON logs (t);
       CREATE INDEX IF NOT EXISTS logs_trace ON logs (trace_id) WHERE trace_id IS NOT NULL;
       CREATE VIRTUAL TABLE IF NOT EXISTS logs_fts USING fts5(body, content='', contentless_delete=1);

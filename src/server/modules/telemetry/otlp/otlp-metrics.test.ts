@@ -123,6 +123,19 @@ describe.each(databases)('OTLP metrics ingest on %s', (dbKind) => {
     expect(inc.body.series[0].values.slice(1)).toEqual([120, 120, 60, 120]);
   });
 
+  it('reads a counter exported every minute at 15 s steps as a steady rate, not bursts and gaps', async () => {
+    const base = Math.floor((now - 40 * 60_000) / 60_000) * 60_000;
+    // +120 a minute: 2 per second
+    const points = Array.from({ length: 20 }, (_, i) => ({ t: base + i * 60_000, v: 1000 + 120 * i }));
+    expect((await post(jsonRequest('checkout', [counter('slow.export', points)]), payments)).statusCode).toBe(200);
+    const rate = await query('checkout', 'slow.export', { from: String(base + 10 * 60_000), to: String(base + 15 * 60_000), step: '15' });
+    expect(rate.body.series[0].values.every((v: number | null) => v !== null && Math.abs(v - 2) < 1e-9)).toBe(true);
+    // increase stays per step: a minute's growth in the step holding its sample, so the steps add up
+    // (six samples, minutes 10 to 15, end steps of this range)
+    const inc = await query('checkout', 'slow.export', { from: String(base + 10 * 60_000), to: String(base + 15 * 60_000), step: '15', fn: 'increase' });
+    expect(inc.body.series[0].values.filter((v: number | null) => v)).toEqual([120, 120, 120, 120, 120, 120]);
+  });
+
   it('answers quantiles and the average of a histogram from its buckets', async () => {
     const base = now - 20 * 60_000;
     // cumulative: per minute 100 more observations, 50 ≤ 0.1 s, 40 in (0.1, 0.5], 10 in (0.5, 1]

@@ -38,6 +38,8 @@ export const MAX_POINTS = 11_000;
 export const MAX_SERIES_READ = 20_000;
 /** How far before the first step a counter's previous sample is looked for. */
 const LOOKBACK_MS = 5 * 60_000;
+/** How far back a rate's window may reach beyond the first step (four intervals of a slow exporter). */
+const WINDOW_LOOKBACK_MS = 10 * 60_000;
 
 /** The default function of a kind: counters and histograms as a rate, gauges as an average. */
 export function defaultFunction(kind: MetricKind): QueryFunction {
@@ -99,28 +101,62 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
 
   /** Steps in which any series of a group had a sample: the others have no value (null). */
   let seen = new Uint8Array(n);
-  /** Increase of a cumulative series per step (resets: a drop starts again from zero). */
-  const increases = (id: number): Float64Array => {
-    const out = new Float64Array(n);
+  /**
+   * How much a cumulative series grew (a drop is a restart: counting starts again from zero) in
+   * the interval ending at each step: the step itself for `increase` (the steps add up to the
+   * whole), else a window of at least four of the series' sample intervals — a counter exported
+   * every 60 s read at 15 s steps would otherwise show all of a minute's growth in one step and
+   * none in the three others. A rate divides by the time between the samples it measured from.
+   */
+  const increases = (id: number): { inc: Float64Array; window: Float64Array } => {
+    const ts: number[] = [];
+    const cum: number[] = [];
     let prev = NaN;
-    const lo = start - LOOKBACK_MS;
+    let total = 0;
+    const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
     for (const bytes of store.chunksOf(id, lo, last)) {
-      const { t: ts, v: vs } = decodeChunkArrays(bytes);
-      for (let j = 0; j < ts.length; j++) {
-        const t = ts[j]!;
+      const d = decodeChunkArrays(bytes);
+      for (let j = 0; j < d.t.length; j++) {
+        const t = d.t[j]!;
         if (t < lo) continue;
         if (t > last) break;
-        const v = vs[j]!;
-        // a step has a value once an increase can be computed: a series' first sample gives none
-        if (t > start && !Number.isNaN(prev)) {
-          const b = Math.ceil((t - first) / q.step);
-          seen[b] = 1;
-          out[b]! += v >= prev ? v - prev : v;
-        }
+        const v = d.v[j]!;
+        if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
         prev = v;
+        ts.push(t);
+        cum.push(total);
       }
     }
-    return out;
+    const inc = new Float64Array(n);
+    const window = new Float64Array(n);
+    if (ts.length < 2) return { inc, window };
+    const interval = (ts.at(-1)! - ts[0]!) / (ts.length - 1);
+    const w = fn === 'increase' ? q.step : Math.max(q.step, 4 * interval);
+    /** Index of the last sample at or before t (-1: none). */
+    const upTo = (t: number) => {
+      let a = 0;
+      let b = ts.length - 1;
+      if (ts[0]! > t) return -1;
+      while (a < b) {
+        const m = (a + b + 1) >> 1;
+        if (ts[m]! <= t) a = m;
+        else b = m - 1;
+      }
+      return a;
+    };
+    for (let i = 0; i < n; i++) {
+      const end = upTo(times[i]!);
+      if (end < 1) continue;
+      let begin = upTo(times[i]! - w);
+      // the series began inside the window: its growth counts from its first sample
+      if (begin < 0) begin = 0;
+      if (end <= begin) continue;
+      seen[i] = 1;
+      inc[i] = cum[end]! - cum[begin]!;
+      // the time the growth was measured over: a rate is exact for a steady counter, also where it starts
+      window[i] = ts[end]! - ts[begin]!;
+    }
+    return { inc, window };
   };
 
   const series: QueryResult['series'] = [];
@@ -131,7 +167,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       const byLe = new Map<string, Float64Array>();
       for (const ref of g.refs) {
         const le = ref.identity.labels.le ?? '+Inf';
-        const inc = increases(ref.id);
+        const { inc } = increases(ref.id);
         const acc = byLe.get(le);
         if (acc) for (let i = 0; i < n; i++) acc[i]! += inc[i]!;
         else byLe.set(le, inc);
@@ -142,15 +178,16 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     } else if (fn === 'rate' || fn === 'increase') {
       const total = new Float64Array(n);
       for (const ref of g.refs) {
-        const inc = increases(ref.id);
-        for (let i = 0; i < n; i++) total[i]! += inc[i]!;
+        const { inc, window } = increases(ref.id);
+        // a rate per series (its own window), then added up; an increase is per step already
+        for (let i = 0; i < n; i++) if (window[i]) total[i]! += fn === 'rate' ? inc[i]! / (window[i]! / 1000) : inc[i]!;
       }
-      for (let i = 0; i < n; i++) if (seen[i]) values[i] = fn === 'rate' ? total[i]! / (q.step / 1000) : total[i]!;
+      for (let i = 0; i < n; i++) if (seen[i]) values[i] = total[i]!;
     } else if (kind === 'histogram' || kind === 'summary') {
       const sum = new Float64Array(n);
       const count = new Float64Array(n);
       for (const ref of g.refs) {
-        const inc = increases(ref.id);
+        const { inc } = increases(ref.id);
         const into = ref.identity.part === 'sum' ? sum : count;
         for (let i = 0; i < n; i++) into[i]! += inc[i]!;
       }

@@ -492,7 +492,12 @@ export class MetricStore {
   /** The metrics of a service. */
   listMetrics(service: string): MetricInfo[] {
     const rows = this.db.prepare('SELECT name, kind, unit, description FROM metrics WHERE service = ? ORDER BY name').all(service) as Omit<MetricInfo, 'series'>[];
-    return rows.map((r) => ({ ...r, series: this.byMetric.get(metricPrefix(service, r.name))?.length ?? 0 }));
+    return rows.map((r) => {
+      const list = this.byMetric.get(metricPrefix(service, r.name)) ?? [];
+      // a histogram's or summary's series are its attribute sets: counted once, by their `count` part
+      const series = r.kind === 'histogram' || r.kind === 'summary' ? list.filter((s) => s.key.split('\u0000', 3)[2] === 'count').length : list.length;
+      return { ...r, series };
+    });
   }
 
   /** The services that have sent metrics. */
