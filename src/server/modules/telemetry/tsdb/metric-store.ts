@@ -112,6 +112,13 @@ export interface MetricInfo {
 
 const REC_SAMPLES = 1;
 
+/** Why a sample cannot be stored, or null. */
+function sampleProblem(t: number, v: number, oldest: number, newest: number): string | null {
+  if (!(t >= oldest && t <= newest)) return t > newest ? 'timestamp too far in the future' : 'timestamp outside the retention period';
+  if (!Number.isFinite(v)) return 'value is not a finite number';
+  return null;
+}
+
 /**
  * Whether a series only grows between resets (counters, a histogram's buckets, sums and counts, a
  * summary's sum and count): its chunks code values by their delta-of-delta, one bit per steady step.
@@ -301,9 +308,34 @@ export class MetricStore {
    * memory. When this returns, what it counts as accepted survives a crash of the process.
    */
   append(samples: SampleInput[], meta?: MetricMeta[]): AppendResult {
+    // samples that cannot be stored make no series (and their metric no entry) of their own
+    const { oldest, newest } = this.window();
+    const early = new Map<string, number>();
+    const earlyPoints = new Set<number>();
     const batch = new SampleBatch();
-    for (const sample of samples) batch.add(this.seriesFor(sample.key ?? seriesKey(sample.series), sample.kind), sample.t, sample.v, sample.delta, sample.point);
-    return this.commit(batch, meta);
+    const metrics = new Set<string>();
+    for (const sample of samples) {
+      const reason = sampleProblem(sample.t, sample.v, oldest, newest);
+      if (reason) {
+        early.set(reason, (early.get(reason) ?? 0) + 1);
+        if (sample.point !== undefined) earlyPoints.add(sample.point);
+        continue;
+      }
+      metrics.add(metricPrefix(sample.series.service, sample.series.metric));
+      batch.add(this.seriesFor(sample.key ?? seriesKey(sample.series), sample.kind), sample.t, sample.v, sample.delta, sample.point);
+    }
+    const result = this.commit(
+      batch,
+      meta?.filter((m) => metrics.has(metricPrefix(m.service, m.metric))),
+    );
+    for (const [reason, n] of early) result.rejected.set(reason, (result.rejected.get(reason) ?? 0) + n);
+    for (const p of earlyPoints) result.rejectedPoints.add(p);
+    return result;
+  }
+
+  private window(): { oldest: number; newest: number } {
+    const now = this.opts.now();
+    return { oldest: now - this.opts.retentionMs, newest: now + this.opts.maxFutureMs };
   }
 
   /** The series of a key, created in memory (and stored with the next commit) when new. */
@@ -335,11 +367,9 @@ export class MetricStore {
     for (let i = 0; i < n; i++) {
       const t = batch.t[i]!;
       let v = batch.v[i]!;
-      let reason: string | null = null;
       const s = batch.handles[i]! as HeadSeries;
-      if (!(t >= oldest && t <= newest)) reason = t > newest ? 'timestamp too far in the future' : 'timestamp outside the retention period';
-      else if (!Number.isFinite(v)) reason = 'value is not a finite number';
-      else {
+      let reason = sampleProblem(t, v, oldest, newest);
+      if (!reason) {
         // the last sample of the series as this batch would leave it (a batch may repeat a series)
         const prevT = s.batch === epoch ? s.batchT : s.lastT;
         const prevV = s.batch === epoch ? s.batchV : s.lastV;
