@@ -105,6 +105,47 @@ export const logSearchResultSchema = z.object({
   nextBefore: z.number().int().nullable(),
 });
 
+export const spanSchema = z.object({
+  traceId: z.string(),
+  spanId: z.string(),
+  parentSpanId: z.string().nullable(),
+  service: z.string(),
+  name: z.string(),
+  kind: z.enum(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer']),
+  /** Start, epoch milliseconds (with fractions). */
+  start: z.number(),
+  durationMs: z.number(),
+  status: z.enum(['unset', 'ok', 'error']),
+  statusMessage: z.string(),
+  route: z.string().nullable(),
+  attributes: z.record(z.string(), z.string()),
+  events: z.array(z.object({ name: z.string(), t: z.number(), attributes: z.record(z.string(), z.string()) })),
+});
+export type SpanView = z.infer<typeof spanSchema>;
+
+export const traceSummarySchema = z.object({
+  traceId: z.string(),
+  service: z.string(),
+  name: z.string(),
+  route: z.string().nullable(),
+  start: z.number(),
+  durationMs: z.number(),
+  status: z.enum(['unset', 'ok', 'error']),
+  spans: z.number().int(),
+  services: z.array(z.string()),
+});
+export type TraceSummaryView = z.infer<typeof traceSummarySchema>;
+
+export const traceQuerySchema = z.object({
+  service: z.string().min(1).max(255).optional(),
+  route: z.string().min(1).max(500).optional(),
+  minDuration: z.coerce.number().min(0).optional().describe('milliseconds'),
+  status: z.enum(['error', 'ok', 'unset']).optional(),
+  from: queryTimeSchema.default('now-1h'),
+  to: queryTimeSchema.default('now'),
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+
 const RELATIVE = /^now(?:-(\d+)(s|m|h|d))?$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { discoveredServiceSchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
+import { discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
@@ -8,6 +8,7 @@ export { createTelemetryService, type TelemetryService } from './telemetry.servi
 export { otlpRoutes } from './otlp/otlp.routes.ts';
 export { MetricStore } from './tsdb/metric-store.ts';
 export { LogStore } from './logs/log-store.ts';
+export { TraceStore } from './traces/trace-store.ts';
 
 /** About this many points per series when a query names no step. */
 const DEFAULT_POINTS = 240;
@@ -70,6 +71,45 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
         items: items.map((r) => ({ ...r, time: new Date(r.t).toISOString(), level: severityLevel(r.severity), t: undefined })),
         nextBefore: q.after === undefined && items.length === q.limit ? items.at(-1)!.id : null,
       };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/traces',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Find traces: by service, route, least duration and status; newest first',
+        querystring: traceQuerySchema,
+        response: { 200: z.object({ items: z.array(traceSummarySchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const q = req.query;
+      const t = now();
+      const from = parseQueryTime(q.from, t);
+      const to = parseQueryTime(q.to, t);
+      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      return { items: telemetry.searchTraces({ service: q.service, route: q.route, minDurationMs: q.minDuration, status: q.status, from, to, limit: q.limit }) };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/traces/:traceId',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Every span of a trace, by start time',
+        params: z.object({ traceId: z.string().regex(/^[0-9a-fA-F]{32}$/, 'a trace id is 32 hex digits') }),
+        response: { 200: z.object({ traceId: z.string(), spans: z.array(spanSchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const spans = telemetry.getTrace(req.params.traceId);
+      if (!spans.length) throw new AppError('TELEMETRY_TRACE_NOT_FOUND', `no trace ${req.params.traceId} (traces are kept 7 days)`);
+      return { traceId: req.params.traceId.toLowerCase(), spans };
     },
   );
 

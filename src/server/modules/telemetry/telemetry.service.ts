@@ -5,6 +5,9 @@ import { permissions } from '../../platform/permissions.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { LogQuery, LogRecord, LogStore, StoredLog } from './logs/log-store.ts';
 import type { ServiceLogs } from './otlp/otlp-logs.ts';
+import type { ServiceSpans } from './otlp/otlp-traces.ts';
+import { RedAggregator } from './traces/red.ts';
+import type { SpanRecord, TraceQuery, TraceStore, TraceSummary } from './traces/trace-store.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
 import { describeSeries, histogramFamilies, type DescribedSeries } from './prometheus/remote-write-samples.ts';
 import type { RemoteWriteRequest } from './prometheus/remote-write.ts';
@@ -71,6 +74,7 @@ const REMOTE_SERIES_CACHE = 2_000_000;
 export function createTelemetryService(deps: {
   metrics: MetricStore;
   logs?: LogStore;
+  traces?: TraceStore;
   serviceOwners(names: string[]): Promise<Map<string, string>>;
   /** The relational store, for discovered services; without it they are not recorded. */
   db?: Kysely<Database>;
@@ -80,6 +84,7 @@ export function createTelemetryService(deps: {
   const store = deps.metrics;
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
+  const red = new RedAggregator();
   /** Discovered services and when their last sighting was written (at most once a minute each). */
   const sighted = new Map<string, number>();
 
@@ -269,6 +274,46 @@ export function createTelemetryService(deps: {
       return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} log record${n === 1 ? '' : 's'}: ${r}`) };
     },
 
+    /** Stores the spans of an OTLP request that the actor may send, and counts server spans into RED metrics. */
+    async ingestTraces(actor: Actor, groups: ServiceSpans[]): Promise<IngestOutcome> {
+      if (!deps.traces) throw new AppError('UNAVAILABLE', 'this server stores no traces');
+      const owner = await ownersOf(groups.map((g) => g.service));
+      await noteDiscovered(
+        actor,
+        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
+      );
+      let rejected = 0;
+      const reasons = new Map<string, number>();
+      const note = (reason: string, n: number) => {
+        if (n <= 0) return;
+        rejected += n;
+        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
+      };
+      const spans: SpanRecord[] = [];
+      for (const g of groups) {
+        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
+        if (!permissions.canIngestFor(actor, ownerKey)) {
+          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
+          continue;
+        }
+        for (const [reason, n] of g.rejected) note(reason, n);
+        spans.push(...g.spans);
+      }
+      const accepted = deps.traces.append(spans);
+      red.observe(spans);
+      return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} span${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /** The spans of one trace, by start time. */
+    getTrace(traceId: string): SpanRecord[] {
+      return deps.traces?.trace(traceId) ?? [];
+    },
+
+    /** Traces with a span matching the query, newest first. */
+    searchTraces(q: TraceQuery): TraceSummary[] {
+      return deps.traces?.search(q) ?? [];
+    },
+
     /** Log records by service, time, severity, text, attributes or trace. */
     searchLogs(q: LogQuery): StoredLog[] {
       if (!deps.logs) return [];
@@ -283,6 +328,7 @@ export function createTelemetryService(deps: {
 
     /** Periodic upkeep: writes closed chunks, persists the head when due, removes expired data a bit at a time. */
     maintain(): void {
+      red.flush(deps.metrics, now());
       deps.metrics.flush();
       if (now() - lastCheckpoint >= CHECKPOINT_MS) {
         deps.metrics.checkpoint();
@@ -290,6 +336,7 @@ export function createTelemetryService(deps: {
       }
       deps.metrics.removeExpired();
       deps.logs?.removeExpired();
+      deps.traces?.removeExpired();
     },
 
     /** Services that sent telemetry and are not in the catalog (yet), most recently seen first. */

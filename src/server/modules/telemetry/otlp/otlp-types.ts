@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ExportTraceServiceRequest } from './otlp-traces.ts';
 
 /**
  * The OTLP messages as the generated code of OpenTelemetry's published `.proto` files decodes them
@@ -113,7 +114,7 @@ interface GeneratedRoot {
     proto: {
       collector: {
         metrics: { v1: { ExportMetricsServiceRequest: MessageType<ExportMetricsServiceRequest>; ExportMetricsServiceResponse: MessageType<unknown> } };
-        trace: { v1: { ExportTraceServiceRequest: MessageType<unknown>; ExportTraceServiceResponse: MessageType<unknown> } };
+        trace: { v1: { ExportTraceServiceRequest: MessageType<ExportTraceServiceRequest>; ExportTraceServiceResponse: MessageType<unknown> } };
         logs: { v1: { ExportLogsServiceRequest: MessageType<ExportLogsServiceRequest>; ExportLogsServiceResponse: MessageType<unknown> } };
       };
     };

@@ -7,6 +7,7 @@ import { AppError } from '../../../platform/errors.ts';
 import type { TelemetryService } from '../telemetry.service.ts';
 import { metricsToSamples } from './otlp-metrics.ts';
 import { hexIdsToBase64, logsToRecords } from './otlp-logs.ts';
+import { tracesToSpans, type ExportTraceServiceRequest } from './otlp-traces.ts';
 import { otlpProto, type ExportLogsServiceRequest, type ExportMetricsServiceRequest, type MessageType } from './otlp-types.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -174,6 +175,17 @@ export const otlpRoutes: FastifyPluginAsync<OtlpOptions> = async (app, opts) => 
       const msg = decode<ExportLogsServiceRequest>(otlpProto.collector.logs.v1.ExportLogsServiceRequest, format, body, (json) => hexIdsToBase64(json, ['resourceLogs', 'scopeLogs'], 'logRecords'));
       const outcome = await opts.telemetry.ingestLogs(actor, logsToRecords(msg, opts.telemetry.acceptWindow()));
       return answer(reply, format, otlpProto.collector.logs.v1.ExportLogsServiceResponse, 'rejectedLogRecords', outcome.rejected, outcome.messages);
+    });
+  });
+
+  app.post('/v1/traces', { config, schema: { ...schema, summary: 'Receive OTLP traces (protobuf or JSON, gzip or not)' } }, async (req, reply) => {
+    const actor = req.requireActor('ingest');
+    const format = formatOf(req);
+    return admitted(async () => {
+      const body = await decodeBody(req);
+      const msg = decode<ExportTraceServiceRequest>(otlpProto.collector.trace.v1.ExportTraceServiceRequest, format, body, (json) => hexIdsToBase64(json, ['resourceSpans', 'scopeSpans'], 'spans'));
+      const outcome = await opts.telemetry.ingestTraces(actor, tracesToSpans(msg, opts.telemetry.acceptWindow()));
+      return answer(reply, format, otlpProto.collector.trace.v1.ExportTraceServiceResponse, 'rejectedSpans', outcome.rejected, outcome.messages);
     });
   });
 
