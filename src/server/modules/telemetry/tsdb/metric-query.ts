@@ -109,13 +109,16 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
    * none in the three others. A rate divides by the time between the samples it measured from.
    */
   const increases = (id: number): { inc: Float64Array; window: Float64Array } => {
-    const ts: number[] = [];
-    const cum: number[] = [];
+    const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
+    const decoded = store.chunksOf(id, lo, last).map((bytes) => decodeChunkArrays(bytes));
+    let size = 0;
+    for (const d of decoded) size += d.t.length;
+    const ts = new Float64Array(size);
+    const cum = new Float64Array(size);
+    let k = 0;
     let prev = NaN;
     let total = 0;
-    const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
-    for (const bytes of store.chunksOf(id, lo, last)) {
-      const d = decodeChunkArrays(bytes);
+    for (const d of decoded) {
       for (let j = 0; j < d.t.length; j++) {
         const t = d.t[j]!;
         if (t < lo) continue;
@@ -123,38 +126,32 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
         const v = d.v[j]!;
         if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
         prev = v;
-        ts.push(t);
-        cum.push(total);
+        ts[k] = t;
+        cum[k] = total;
+        k++;
       }
     }
     const inc = new Float64Array(n);
     const window = new Float64Array(n);
-    if (ts.length < 2) return { inc, window };
-    const interval = (ts.at(-1)! - ts[0]!) / (ts.length - 1);
+    if (k < 2) return { inc, window };
+    const interval = (ts[k - 1]! - ts[0]!) / (k - 1);
     const w = fn === 'increase' ? q.step : Math.max(q.step, 4 * interval);
-    /** Index of the last sample at or before t (-1: none). */
-    const upTo = (t: number) => {
-      let a = 0;
-      let b = ts.length - 1;
-      if (ts[0]! > t) return -1;
-      while (a < b) {
-        const m = (a + b + 1) >> 1;
-        if (ts[m]! <= t) a = m;
-        else b = m - 1;
-      }
-      return a;
-    };
+    // two indexes walk forward with the steps: the last sample at or before the step's end, and
+    // the last at or before the window's start (-1: none yet)
+    let end = -1;
+    let begin = -1;
     for (let i = 0; i < n; i++) {
-      const end = upTo(times[i]!);
+      const stepEnd = times[i]!;
+      while (end + 1 < k && ts[end + 1]! <= stepEnd) end++;
+      while (begin + 1 < k && ts[begin + 1]! <= stepEnd - w) begin++;
       if (end < 1) continue;
-      let begin = upTo(times[i]! - w);
       // the series began inside the window: its growth counts from its first sample
-      if (begin < 0) begin = 0;
-      if (end <= begin) continue;
+      const b = begin < 0 ? 0 : begin;
+      if (end <= b) continue;
       seen[i] = 1;
-      inc[i] = cum[end]! - cum[begin]!;
+      inc[i] = cum[end]! - cum[b]!;
       // the time the growth was measured over: a rate is exact for a steady counter, also where it starts
-      window[i] = ts[end]! - ts[begin]!;
+      window[i] = ts[end]! - ts[b]!;
     }
     return { inc, window };
   };
