@@ -1,6 +1,6 @@
 import { AppError } from '../../../platform/errors.ts';
 import type { MetricStore, SeriesRef } from './metric-store.ts';
-import { decodeChunkArrays } from './xor-chunk.ts';
+import { chunkSampleCount, decodeChunkInto } from './xor-chunk.ts';
 import type { MetricKind, SeriesPart } from './series-key.ts';
 
 /** How a query turns samples into one value per step. */
@@ -99,6 +99,24 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     g.refs.push(ref);
   }
 
+  // one pair of buffers for every series' samples, grown as needed: a query over 1,000 series
+  // decodes millions of samples without allocating per chunk
+  let scratchT = new Float64Array(4096);
+  let scratchV = new Float64Array(4096);
+  /** The samples of a series between lo and hi, decoded into the scratch buffers; returns how many. */
+  const samplesOf = (id: number, lo: number, hi: number): number => {
+    const chunks = store.chunksOf(id, lo, hi);
+    let size = 0;
+    for (const c of chunks) size += chunkSampleCount(c);
+    if (size > scratchT.length) {
+      scratchT = new Float64Array(size * 2);
+      scratchV = new Float64Array(size * 2);
+    }
+    let k = 0;
+    for (const c of chunks) k += decodeChunkInto(c, scratchT, scratchV, k);
+    return k;
+  };
+
   /** Steps in which any series of a group had a sample: the others have no value (null). */
   let seen = new Uint8Array(n);
   /**
@@ -110,27 +128,25 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
    */
   const increases = (id: number): { inc: Float64Array; window: Float64Array } => {
     const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
-    const decoded = store.chunksOf(id, lo, last).map((bytes) => decodeChunkArrays(bytes));
-    let size = 0;
-    for (const d of decoded) size += d.t.length;
-    const ts = new Float64Array(size);
-    const cum = new Float64Array(size);
+    const size = samplesOf(id, lo, last);
+    const ts = scratchT;
+    const vs = scratchV;
+    // in place: ts keeps the times of the samples in range, vs becomes their running growth
     let k = 0;
     let prev = NaN;
     let total = 0;
-    for (const d of decoded) {
-      for (let j = 0; j < d.t.length; j++) {
-        const t = d.t[j]!;
-        if (t < lo) continue;
-        if (t > last) break;
-        const v = d.v[j]!;
-        if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
-        prev = v;
-        ts[k] = t;
-        cum[k] = total;
-        k++;
-      }
+    for (let j = 0; j < size; j++) {
+      const t = ts[j]!;
+      if (t < lo) continue;
+      if (t > last) break;
+      const v = vs[j]!;
+      if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
+      prev = v;
+      ts[k] = t;
+      vs[k] = total;
+      k++;
     }
+    const cum = vs;
     const inc = new Float64Array(n);
     const window = new Float64Array(n);
     if (k < 2) return { inc, window };
@@ -199,22 +215,20 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       for (const ref of g.refs) {
         agg.fill(fn === 'min' ? Infinity : fn === 'max' ? -Infinity : 0);
         cnt.fill(0);
-        for (const bytes of store.chunksOf(ref.id, lo, last)) {
-          const { t: ts, v: vs } = decodeChunkArrays(bytes);
-          for (let j = 0; j < ts.length; j++) {
-            const t = ts[j]!;
-            if (t < lo) continue;
-            if (t > last) break;
-            const b = Math.ceil((t - first) / q.step);
-            const v = vs[j]!;
-            if (fn === 'min') {
-              if (v < agg[b]!) agg[b] = v;
-            } else if (fn === 'max') {
-              if (v > agg[b]!) agg[b] = v;
-            } else if (fn === 'last') agg[b] = v;
-            else agg[b]! += v;
-            cnt[b]!++;
-          }
+        const size = samplesOf(ref.id, lo, last);
+        for (let j = 0; j < size; j++) {
+          const t = scratchT[j]!;
+          if (t < lo) continue;
+          if (t > last) break;
+          const b = Math.ceil((t - first) / q.step);
+          const v = scratchV[j]!;
+          if (fn === 'min') {
+            if (v < agg[b]!) agg[b] = v;
+          } else if (fn === 'max') {
+            if (v > agg[b]!) agg[b] = v;
+          } else if (fn === 'last') agg[b] = v;
+          else agg[b]! += v;
+          cnt[b]!++;
         }
         for (let i = 0; i < n; i++) {
           if (!cnt[i]) continue;

@@ -676,6 +676,22 @@ export function decodeChunk(
 }
 
 /** All samples of a chunk as typed arrays. @throws RangeError as {@link decodeChunk} does. */
+/**
+ * Decodes a chunk into `t` and `v` from index `offset` (they must have room for its
+ * {@link chunkSampleCount} samples); returns how many it wrote. For readers that reuse buffers.
+ */
+export function decodeChunkInto(bytes: Uint8Array, t: Float64Array, v: Float64Array, offset = 0): number {
+  const r = new ChunkReader(bytes);
+  if (offset + r.count > t.length || offset + r.count > v.length) throw new RangeError(`no room for ${r.count} samples at ${offset}`);
+  let i = offset;
+  while (r.next()) {
+    t[i] = r.t;
+    v[i] = r.v;
+    i++;
+  }
+  return i - offset;
+}
+
 export function decodeChunkArrays(bytes: Uint8Array): { t: Float64Array; v: Float64Array } {
   const r = new ChunkReader(bytes);
   const t = new Float64Array(r.count);
