@@ -310,6 +310,106 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     await screenshot(dark, 'metrics-dark');
   });
 
+  it('a service’s log line leads to its trace: a waterfall whose failed span shows its exception; the live tail adds new records', async () => {
+    const ingest = (await callApi(ethos.url, seed, 'POST', '/tokens', { name: 'collector-logs', type: 'ingest', scopes: ['ingest'] })).token as string;
+    secrets.add(ingest);
+    const trace = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const now = Date.now();
+    const ns = (ms: number) => `${BigInt(Math.round(ms * 1000)) * 1000n}`;
+    const attrs = (a: Record<string, string>) => Object.entries(a).map(([key, v]) => ({ key, value: { stringValue: v } }));
+    const send = async (path: string, body: unknown) => {
+      const res = await fetch(`${ethos.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({});
+    };
+    const logs = (service: string, records: { at: number; severity: number; body: string; attributes?: Record<string, string>; span?: string }[]) =>
+      send('/v1/logs', {
+        resourceLogs: [
+          {
+            resource: { attributes: attrs({ 'service.name': service }) },
+            scopeLogs: [{ scope: { name: 'e2e' }, logRecords: records.map((r) => ({ timeUnixNano: ns(r.at), severityNumber: r.severity, body: { stringValue: r.body }, attributes: attrs(r.attributes ?? {}), ...(r.span ? { traceId: trace, spanId: r.span } : {}) })) }],
+          },
+        ],
+      });
+    const spans = (service: string, list: { id: string; parent?: string; name: string; at: number; ms: number; extra?: Record<string, unknown> }[]) =>
+      send('/v1/traces', {
+        resourceSpans: [
+          {
+            resource: { attributes: attrs({ 'service.name': service }) },
+            scopeSpans: [{ spans: list.map((s) => ({ traceId: trace, spanId: s.id, ...(s.parent ? { parentSpanId: s.parent } : {}), name: s.name, kind: 2, startTimeUnixNano: ns(s.at), endTimeUnixNano: ns(s.at + s.ms), ...s.extra })) }],
+          },
+        ],
+      });
+    await spans('checkout', [
+      { id: '00f067aa0ba902b7', name: 'POST /orders', at: now - 5_000, ms: 240, extra: { attributes: attrs({ 'http.route': '/orders' }) } },
+      { id: '00f067aa0ba902b8', parent: '00f067aa0ba902b7', name: 'POST ledger', at: now - 5_000 + 20, ms: 190 },
+    ]);
+    await spans('ledger', [
+      {
+        id: '53995c3f42cd8ad8',
+        parent: '00f067aa0ba902b8',
+        name: 'POST /entries',
+        at: now - 5_000 + 30,
+        ms: 170,
+        extra: {
+          status: { code: 2, message: 'account frozen' },
+          events: [{ name: 'exception', timeUnixNano: ns(now - 5_000 + 150), attributes: attrs({ 'exception.type': 'LedgerError', 'exception.message': 'account 42 is frozen', 'exception.stacktrace': 'LedgerError: account 42 is frozen\n    at post (ledger/entries.ts:88:11)' }) }],
+        },
+      },
+    ]);
+    await logs('checkout', [
+      { at: now - 6_000, severity: 9, body: 'order 1001 accepted', attributes: { region: 'eu' } },
+      { at: now - 4_900, severity: 17, body: 'payment failed for order 1002', attributes: { provider: 'acme' }, span: '00f067aa0ba902b8' },
+    ]);
+
+    await alice.goto(`${ethos.url}/services/checkout`);
+    await alice.getByRole('tab', { name: 'Logs' }).click();
+    const list = alice.getByRole('list', { name: 'Log records' });
+    await list.getByText('payment failed for order 1002').waitFor();
+    expect(await truncatedBadges(alice)).toEqual([]);
+    // the live tail: a record sent after the page opened comes on top
+    await alice.getByRole('switch', { name: 'Live tail' }).click();
+    await expect.poll(() => new URL(alice.url()).searchParams.get('live')).toBe('1');
+    await logs('checkout', [{ at: Date.now(), severity: 13, body: 'refund 77 slow' }]);
+    await expect.poll(() => list.locator('li pre').first().textContent(), { timeout: 8_000 }).toBe('refund 77 slow');
+    await screenshot(alice, 'service-logs');
+    await alice.getByRole('switch', { name: 'Live tail' }).click();
+
+    await list.getByRole('link', { name: `Trace ${trace}` }).click();
+    await heading(alice, 'checkout: POST /orders').waitFor();
+    const rows = alice.getByRole('list', { name: 'Spans' }).getByRole('button');
+    expect(await rows.allTextContents()).toEqual(['level 1, checkout POST /orders240 ms', 'level 2, checkout POST ledger190 ms', 'level 3, ledger POST /entrieserror170 ms']);
+    // the log line's span is open; the keyboard moves to the next row and opens it
+    expect(await rows.nth(1).getAttribute('aria-expanded')).toBe('true');
+    await rows.nth(1).focus();
+    await alice.keyboard.press('ArrowDown');
+    expect(await rows.nth(2).evaluate((b) => b === document.activeElement)).toBe(true);
+    await alice.keyboard.press('Enter');
+    await expect.poll(() => rows.nth(2).getAttribute('aria-expanded')).toBe('true');
+    await alice.getByText('LedgerError: account 42 is frozen', { exact: true }).first().waitFor();
+    await alice.getByLabel('Stack trace').waitFor();
+    // the bars sit on the trace's time line: the failed span starts after its caller and ends inside the trace
+    const bars = await alice.getByRole('list', { name: 'Spans' }).locator('li button > span:nth-child(2) > span:first-child').evaluateAll((els) => els.map((e) => e.getBoundingClientRect()).map((r) => ({ left: Math.round(r.left), right: Math.round(r.right) })));
+    expect(bars).toHaveLength(3);
+    const [root, , failed] = bars as [{ left: number; right: number }, unknown, { left: number; right: number }];
+    expect(failed.left).toBeGreaterThan(root.left);
+    expect(failed.right).toBeLessThan(root.right);
+    await screenshot(alice, 'trace');
+    await nav(alice, 'Traces').click();
+    await alice.getByRole('table', { name: 'Traces' }).getByRole('link', { name: 'checkout: POST /orders' }).waitFor();
+    await screenshot(alice, 'traces');
+    await alice.goBack();
+    await heading(alice, 'checkout: POST /orders').waitFor();
+
+    const dark = await (await newContext({ colorScheme: 'dark', storageState: await alice.context().storageState() })).newPage();
+    await dark.goto(alice.url());
+    await dark.getByLabel('Stack trace').waitFor();
+    await screenshot(dark, 'trace-dark');
+    await dark.goto(`${ethos.url}/telemetry/logs?trace=${trace}&range=7d`);
+    await dark.getByRole('list', { name: 'Log records' }).getByText('payment failed for order 1002').waitFor();
+    await screenshot(dark, 'logs-dark');
+  });
+
   it('creates an API token, shown once, and revokes it', async () => {
     await alice.getByRole('button', { name: 'Account menu for alice' }).click();
     await alice.getByRole('menuitem', { name: 'API tokens' }).click();

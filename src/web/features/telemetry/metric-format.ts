@@ -57,3 +57,18 @@ export function seriesLabel(labels: Record<string, string>): string {
   if (!entries.length) return 'all series';
   return entries.map(([k, v]) => `${k}=${v === '' ? '(none)' : v}`).join(', ');
 }
+
+/** A duration given in milliseconds, for a reader: "850 µs", "12.3 ms", "1.5 s". */
+export function formatDuration(ms: number): string {
+  return ms === 0 ? '0 ms' : formatValue(ms, { unit: 'ms', perSecond: false });
+}
+
+const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', fractionalSecondDigits: 3, hourCycle: 'h23' });
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
+
+/** A moment to the millisecond, as a log line shows it: "14:03:07.125", with the day in front when it is not today. */
+export function formatTimestamp(at: string | number, now = Date.now()): string {
+  const d = new Date(at);
+  const today = new Date(now).toDateString() === d.toDateString();
+  return today ? clock.format(d) : `${day.format(d)} ${clock.format(d)}`;
+}

@@ -1,14 +1,12 @@
-import { Anchor, Badge, Card, Grid, Group, SegmentedControl, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
-import { useEffect, useRef, useState } from 'react';
+import { Anchor, Badge, Card, Grid, Group, Select, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { Link, useSearchParams } from 'react-router';
 import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import { MetricChart } from './metric-chart.tsx';
 import { valueUnit } from './metric-format.ts';
-import { FUNCTIONS, functionFor, metricView, RANGES, stepFor, useMetricList, useMetricQuery, type MetricInfo, type QueryFunction, type Range } from './telemetry.api.ts';
+import { FUNCTIONS, functionFor, metricView, stepFor, useMetricList, useMetricQuery, type MetricInfo, type QueryFunction } from './telemetry.api.ts';
 import classes from './telemetry.module.css';
-
-const RANGE_LABELS: Record<Range, string> = { '15m': '15 minutes', '1h': '1 hour', '6h': '6 hours', '24h': '24 hours', '7d': '7 days' };
+import { RANGE_LABELS, TimeRangeControl } from './telemetry-ui.tsx';
+import { useUrlText, withParams } from './url-params.ts';
 
 const FUNCTION_LABELS: Record<QueryFunction, string> = {
   avg: 'average',
@@ -24,16 +22,6 @@ const FUNCTION_LABELS: Record<QueryFunction, string> = {
   p95: '95th percentile (p95)',
   p99: '99th percentile (p99)',
 };
-
-/** The query string with some settings changed (null removes one). */
-function withParams(params: URLSearchParams, changes: Record<string, string | null>): URLSearchParams {
-  const p = new URLSearchParams(params);
-  for (const [k, v] of Object.entries(changes)) {
-    if (v === null || v === '') p.delete(k);
-    else p.set(k, v);
-  }
-  return p;
-}
 
 /** The service's metrics; each name leads to its chart (`?metric=`), keeping the time range. */
 function MetricList({ items, selected, params }: { items: MetricInfo[]; selected: string | null; params: URLSearchParams }) {
@@ -81,21 +69,7 @@ function MetricPanel({ service, metric }: { service: string; metric: MetricInfo 
   const result = useMetricQuery(service, metric.name, { range: view.range, fn, by: view.by, step: stepFor(metric.kind, fn, view.range) });
   const set = (changes: Record<string, string | null>) => setParams(withParams(params, changes), { replace: true });
 
-  // the group-by box writes the address after a pause; Back and Forward change the box
-  const [by, setBy] = useState(view.by);
-  const [debouncedBy] = useDebouncedValue(by.trim(), 400);
-  const applied = useRef(view.by);
-  useEffect(() => {
-    if (debouncedBy === applied.current) return;
-    applied.current = debouncedBy;
-    setParams((p) => withParams(p, { by: debouncedBy }), { replace: true });
-  }, [debouncedBy, setParams]);
-  useEffect(() => {
-    if (view.by !== applied.current) {
-      applied.current = view.by;
-      setBy(view.by);
-    }
-  }, [view.by]);
+  const [by, setBy] = useUrlText('by');
 
   let body;
   if (result.isPending) body = <PageLoader label={`Loading ${metric.name}`} />;
@@ -133,12 +107,7 @@ function MetricPanel({ service, metric }: { service: string; metric: MetricInfo 
           )}
         </div>
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <Stack gap={4}>
-            <Text size="xs" fw={500} aria-hidden>
-              Time range
-            </Text>
-            <SegmentedControl aria-label="Time range" size="xs" value={view.range} onChange={(v) => set({ range: v })} data={RANGES.map((r) => ({ value: r, label: r }))} />
-          </Stack>
+          <TimeRangeControl value={view.range} onChange={(range) => set({ range })} />
           <Select
             label="Function"
             size="xs"
