@@ -373,4 +373,30 @@ spec:
       child.kill();
     }
   });
+  it('exceptions lists a service\'s exception groups and shows one with its stack trace', async () => {
+    const minted = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify({ name: 'otel-exc', type: 'ingest', scopes: ['ingest'] }) });
+    const { token } = (await minted.json()) as { token: string };
+    const attrs = [
+      { key: 'exception.type', value: { stringValue: 'RangeError' } },
+      { key: 'exception.message', value: { stringValue: 'quantity must be positive' } },
+      { key: 'exception.stacktrace', value: { stringValue: 'RangeError: quantity must be positive\n    at addToCart (/app/src/cart.js:10:5)' } },
+    ];
+    const sent = await fetch(`${url}/v1/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-exc' } }] }, scopeLogs: [{ logRecords: [1, 2].map((i) => ({ timeUnixNano: `${BigInt(Date.now() - i * 1000) * 1_000_000n}`, severityNumber: 17, body: { stringValue: 'cart failed' }, attributes: attrs })) }] }] }),
+    });
+    expect(sent.status).toBe(200);
+    const list = await ethos(['exceptions', 'cli-exc']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^ID\s+STATUS\s+COUNT\s+LAST SEEN/);
+    const row = list.stdout.split('\n')[1]!;
+    expect(row).toMatch(/^\d+\s+unresolved\s+2\s+/);
+    expect(row).toContain('RangeError: quantity must be positive');
+    const id = row.split(/\s+/)[0]!;
+    const shown = await ethos(['exceptions', 'cli-exc', id]);
+    expect(shown.stdout).toContain('at addToCart (/app/src/cart.js:10:5)');
+    const resolved = await ethos(['exceptions', 'cli-exc', id, '--status', 'resolved']);
+    expect(resolved.stdout).toContain('status resolved');
+  });
 });

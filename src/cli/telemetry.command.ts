@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, queryFunctionSchema, SEVERITY_LEVELS, type LogRecordView, type MetricQueryResult } from '../shared/telemetry.schema.ts';
+import { exceptionGroupSchema, exceptionStatusSchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, queryFunctionSchema, SEVERITY_LEVELS, type LogRecordView, type MetricQueryResult } from '../shared/telemetry.schema.ts';
 import { apiPath } from './api-client.ts';
 import { connect } from './config.ts';
 import { collect, positiveInt } from './options.ts';
@@ -60,7 +60,49 @@ export function formatLogLine(r: LogRecordView, withService: boolean): string {
 }
 
 /** `ethos metrics`: a service's metrics, or one metric over time. */
+const exceptionListSchema = z.object({ items: z.array(exceptionGroupSchema) });
+
 export function registerTelemetryCommands(program: Command): void {
+  program
+    .command('exceptions')
+    .description("a service's exception groups, most recently seen first; with an id and --status, resolve, ignore or reopen one")
+    .argument('<service>', 'service name')
+    .argument('[id]', 'an exception group: show it (with its stack trace)')
+    .option('--status <status>', `list only this status, or with an id set it: ${exceptionStatusSchema.options.join(', ')}`)
+    .option('--since <time>', 'seen since (default now-7d)', 'now-7d')
+    .addOption(outputOption())
+    .action(async (service: string, id: string | undefined, opts: { status?: string; since: string; output?: OutputFormat }) => {
+      if (opts.status && !exceptionStatusSchema.safeParse(opts.status).success) throw new CliError(`--status must be one of ${exceptionStatusSchema.options.join(', ')}`);
+      const api = await connect();
+      if (id) {
+        const group = opts.status
+          ? await api.request('PATCH', apiPath('/api/v1/telemetry/exceptions', id), { body: { status: opts.status }, schema: exceptionGroupSchema })
+          : await api.request('GET', apiPath('/api/v1/telemetry/exceptions', id), { schema: exceptionGroupSchema });
+        if (group.service !== service) throw new CliError(`exception group ${id} belongs to "${group.service}", not "${service}"`);
+        if (opts.output === 'json' || opts.output === 'yaml') return printData(group, opts.output);
+        print(`#${group.id} ${group.type}: ${group.message}`);
+        print(`status ${group.status}${group.regressed ? ' (regressed)' : ''}, ${group.count} times, first ${new Date(group.firstSeen).toISOString()}, last ${new Date(group.lastSeen).toISOString()}`);
+        if (group.versions.length) print(`versions: ${group.versions.map((v) => `${v.version} (${v.count})`).join(', ')}`);
+        if (group.sample.traceId) print(`trace: ${group.sample.traceId}`);
+        print(group.sample.stacktrace ? `\n${group.sample.stacktrace}` : '(no stack trace)');
+        return;
+      }
+      const { items } = await api.request('GET', '/api/v1/telemetry/exceptions', { query: { service, status: opts.status, from: opts.since }, schema: exceptionListSchema });
+      printList(
+        items,
+        [
+          { header: 'id', value: (g) => g.id },
+          { header: 'status', value: (g) => (g.regressed && g.status === 'unresolved' ? 'regressed' : g.status) },
+          { header: 'count', value: (g) => g.count },
+          { header: 'last seen', value: (g) => new Date(g.lastSeen).toISOString().replace(/\.\d+Z$/, 'Z') },
+          { header: 'versions', value: (g) => g.versions.map((v) => v.version).join(','), max: 30 },
+          { header: 'exception', value: (g) => `${g.type}: ${g.message}`, max: 80 },
+        ],
+        opts.output,
+      );
+    });
+
+
   program
     .command('logs')
     .description("a service's log records, oldest first; --follow keeps printing new ones")

@@ -17,7 +17,7 @@ import { changeRoutes, createChangeService } from './modules/changes/index.ts';
 import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
-import { createTelemetryService, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
+import { createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,12 +85,14 @@ export async function buildApp(deps: AppDeps) {
   const metricStore = new MetricStore({ dir: telemetryDir, now: () => clock.now().getTime() });
   const logStore = new LogStore({ dir: telemetryDir, now: () => clock.now().getTime() });
   const traceStore = new TraceStore({ dir: telemetryDir, now: () => clock.now().getTime() });
+  const exceptionStore = new ExceptionStore({ dir: telemetryDir, now: () => clock.now().getTime() });
   app.addHook('onClose', async () => {
+    exceptionStore.close();
     metricStore.close();
     logStore.close();
     traceStore.close();
   });
-  const telemetry = createTelemetryService({ metrics: metricStore, logs: logStore, traces: traceStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
+  const telemetry = createTelemetryService({ metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
 
   await app.register(cookie);
   await app.register(swagger, {

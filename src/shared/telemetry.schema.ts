@@ -146,6 +146,42 @@ export const traceQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(20),
 });
 
+export const exceptionStatusSchema = z.enum(['unresolved', 'resolved', 'ignored']);
+
+export const exceptionGroupSchema = z.object({
+  id: z.number().int(),
+  service: z.string(),
+  type: z.string(),
+  message: z.string(),
+  basis: z.enum(['frames', 'message']).describe('grouped by in-app stack frames, or (without them) by the masked message'),
+  firstSeen: z.number(),
+  lastSeen: z.number(),
+  count: z.number().int(),
+  status: exceptionStatusSchema,
+  regressed: z.boolean().describe('resolved, then seen again in a later version'),
+  resolvedInVersion: z.string().nullable(),
+  versions: z.array(z.object({ version: z.string(), count: z.number().int(), firstSeen: z.number(), lastSeen: z.number() })),
+  sample: z.object({
+    version: z.string().nullable(),
+    t: z.number(),
+    type: z.string(),
+    message: z.string(),
+    stacktrace: z.string(),
+    traceId: z.string().nullable(),
+    spanId: z.string().nullable(),
+    attributes: z.record(z.string(), z.string()),
+  }),
+});
+export type ExceptionGroupView = z.infer<typeof exceptionGroupSchema>;
+
+export const exceptionListQuerySchema = z.object({
+  service: z.string().min(1).max(255).optional(),
+  status: exceptionStatusSchema.optional(),
+  from: queryTimeSchema.default('now-7d'),
+  to: queryTimeSchema.default('now'),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
 const RELATIVE = /^now(?:-(\d+)(s|m|h|d))?$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

@@ -47,7 +47,17 @@ describe.each(databases)('permission matrix on %s', (dbKind) => {
     return cr.body.id as number;
   };
 
+  /** An exception group of a payments service (sent with the admin's ingest-scoped token). */
+  const exceptionGroup = async (i: number) => {
+    await svc(`exc${i}`);
+    const record = { timeUnixNano: `${BigInt(t.clock.now().getTime()) * 1_000_000n}`, body: { stringValue: 'boom' }, attributes: [{ key: 'exception.type', value: { stringValue: `Boom${i}` } }] };
+    await t.req('POST', '/v1/logs', { as: t.admin, body: { resourceLogs: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: `exc${i}` } }] }, scopeLogs: [{ logRecords: [record] }] }] } });
+    const [group] = (await t.req('GET', `/api/v1/telemetry/exceptions?service=exc${i}`, { as: t.admin })).body.items;
+    return group.id as number;
+  };
+
   const rows: Row[] = [
+    { path: 'PATCH resolve an exception group', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => ({ method: 'PATCH', url: `/api/v1/telemetry/exceptions/${await exceptionGroup(i)}`, body: { status: 'resolved' } }) },
     { path: 'PUT update a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`u${i}`), { method: 'PUT', url: `/api/v1/resources/Service/u${i}`, body: serviceDoc(`u${i}`, 'payments', { tier: '2' }) }) },
     { path: 'PUT create a service', expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'PUT', url: `/api/v1/resources/Service/c${i}`, body: serviceDoc(`c${i}`, 'payments') }) },
     { path: 'DELETE a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`d${i}`), { method: 'DELETE', url: `/api/v1/resources/Service/d${i}` }) },

@@ -75,6 +75,14 @@ export const permissions = {
     if (!actor.scopes.has('ingest')) return false;
     return ownerKey === null || !!actor.organisationIngest || this.isMember(actor, ownerKey);
   },
+  /**
+   * May the actor change the status of a service's exception groups (resolve, ignore, reopen)?
+   * Members of its owning team and admins; for a service not in the catalog, admins only.
+   */
+  canTriageExceptions(actor: Actor, ownerKey: string | null): boolean {
+    if (!actor.scopes.has('write') || actor.type !== 'user') return false;
+    return ownerKey === null ? actor.admin : this.isMember(actor, ownerKey);
+  },
   /** May the actor create, list or revoke a team's tokens? Maintainers and admins. */
   canManageTeamTokens(actor: Actor, teamKey: string): boolean {
     return actor.type === 'user' && actor.scopes.has('write') && this.isMaintainer(actor, teamKey);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
+import { exceptionGroupSchema, exceptionListQuerySchema, exceptionStatusSchema, queryTimeSchema, discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
@@ -9,6 +9,7 @@ export { otlpRoutes } from './otlp/otlp.routes.ts';
 export { MetricStore } from './tsdb/metric-store.ts';
 export { LogStore } from './logs/log-store.ts';
 export { TraceStore } from './traces/trace-store.ts';
+export { ExceptionStore } from './exceptions/exception-store.ts';
 
 /** About this many points per series when a query names no step. */
 const DEFAULT_POINTS = 240;
@@ -25,6 +26,14 @@ function parseWhere(input: string | string[] | undefined): Record<string, string
     where[w.slice(0, i)] = w.slice(i + 1);
   }
   return where;
+}
+
+/** A query's time range; 400 when either end is not a time. */
+function timeRange(fromText: string, toText: string, t: number): { from: number; to: number } {
+  const from = parseQueryTime(fromText, t);
+  const to = parseQueryTime(toText, t);
+  if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+  return { from, to };
 }
 
 /** Reading telemetry: open to every signed-in principal with `read`. */
@@ -110,6 +119,61 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
       const spans = telemetry.getTrace(req.params.traceId);
       if (!spans.length) throw new AppError('TELEMETRY_TRACE_NOT_FOUND', `no trace ${req.params.traceId} (traces are kept 7 days)`);
       return { traceId: req.params.traceId.toLowerCase(), spans };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/exceptions',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'Exception groups (from log records and span events), most recently seen first',
+        querystring: exceptionListQuerySchema,
+        response: { 200: z.object({ items: z.array(exceptionGroupSchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const q = req.query;
+      const { from, to } = timeRange(q.from, q.to, now());
+      return { items: telemetry.listExceptions({ service: q.service, status: q.status, from, to, limit: q.limit }) };
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/exceptions/:id',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'One exception group: its sample with the full stack trace, versions, and occurrences per minute',
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        querystring: z.object({ from: queryTimeSchema.default('now-24h'), to: queryTimeSchema.default('now') }),
+        response: { 200: exceptionGroupSchema.extend({ counts: z.array(z.object({ minute: z.number(), count: z.number().int() })) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const { from, to } = timeRange(req.query.from, req.query.to, now());
+      const group = telemetry.getException(req.params.id, from, to);
+      if (!group) throw new AppError('TELEMETRY_EXCEPTION_NOT_FOUND', `no exception group ${req.params.id}`);
+      return group;
+    },
+  );
+
+  app.patch(
+    '/api/v1/telemetry/exceptions/:id',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: "Resolve, ignore or reopen an exception group (members of the service's team)",
+        params: z.object({ id: z.coerce.number().int().positive() }),
+        body: z.object({ status: exceptionStatusSchema }).strict(),
+        response: { 200: exceptionGroupSchema },
+      },
+    },
+    async (req) => {
+      const actor = req.requireActor('write');
+      return telemetry.setExceptionStatus(actor, req.params.id, req.body.status);
     },
   );
 

@@ -7,6 +7,8 @@ import type { LogQuery, LogRecord, LogStore, StoredLog } from './logs/log-store.
 import type { ServiceLogs } from './otlp/otlp-logs.ts';
 import type { ServiceSpans } from './otlp/otlp-traces.ts';
 import { RedAggregator } from './traces/red.ts';
+import type { ExceptionGroup, ExceptionStatus, ExceptionStore } from './exceptions/exception-store.ts';
+import { exceptionsFromLogs, exceptionsFromSpans } from './exceptions/extract.ts';
 import type { SpanRecord, TraceQuery, TraceStore, TraceSummary } from './traces/trace-store.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
 import { describeSeries, histogramFamilies, type DescribedSeries } from './prometheus/remote-write-samples.ts';
@@ -75,6 +77,7 @@ export function createTelemetryService(deps: {
   metrics: MetricStore;
   logs?: LogStore;
   traces?: TraceStore;
+  exceptions?: ExceptionStore;
   serviceOwners(names: string[]): Promise<Map<string, string>>;
   /** The relational store, for discovered services; without it they are not recorded. */
   db?: Kysely<Database>;
@@ -271,6 +274,7 @@ export function createTelemetryService(deps: {
         records.push(...g.records);
       }
       accepted += deps.logs.append(records);
+      deps.exceptions?.record(exceptionsFromLogs(records));
       return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} log record${n === 1 ? '' : 's'}: ${r}`) };
     },
 
@@ -300,8 +304,31 @@ export function createTelemetryService(deps: {
         spans.push(...g.spans);
       }
       const accepted = deps.traces.append(spans);
+      deps.exceptions?.record(exceptionsFromSpans(spans));
       red.observe(spans);
       return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} span${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /** Exception groups, most recently seen first. */
+    listExceptions(q: { service?: string; status?: ExceptionStatus; from: number; to: number; limit: number }): ExceptionGroup[] {
+      return deps.exceptions?.list(q) ?? [];
+    },
+
+    /** One exception group with its occurrences per minute between two times. */
+    getException(id: number, from: number, to: number): (ExceptionGroup & { counts: { minute: number; count: number }[] }) | null {
+      const group = deps.exceptions?.get(id);
+      return group ? { ...group, counts: deps.exceptions!.counts(id, from, to) } : null;
+    },
+
+    /** Sets a group's status: members of the service's owning team (admins for a service not in the catalog). */
+    async setExceptionStatus(actor: Actor, id: number, status: ExceptionStatus): Promise<ExceptionGroup> {
+      const group = deps.exceptions?.get(id);
+      if (!group) throw new AppError('TELEMETRY_EXCEPTION_NOT_FOUND', `no exception group ${id}`);
+      const owner = (await deps.serviceOwners([group.service])).get(group.service.toLowerCase()) ?? null;
+      if (!permissions.canTriageExceptions(actor, owner)) {
+        throw new AppError('NOT_OWNER', owner ? `only members of team "${owner}" (which owns "${group.service}") change its exceptions` : `"${group.service}" is not in the catalog: register it to triage its exceptions (or ask an admin)`);
+      }
+      return deps.exceptions!.setStatus(id, status)!;
     },
 
     /** The spans of one trace, by start time. */
@@ -337,6 +364,7 @@ export function createTelemetryService(deps: {
       deps.metrics.removeExpired();
       deps.logs?.removeExpired();
       deps.traces?.removeExpired();
+      deps.exceptions?.removeExpired();
     },
 
     /** Services that sent telemetry and are not in the catalog (yet), most recently seen first. */
