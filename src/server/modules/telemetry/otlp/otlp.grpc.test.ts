@@ -97,6 +97,28 @@ describe('OTLP/gRPC', () => {
     expect((await t.req('GET', '/api/v1/telemetry/services/grpc-own/metrics', { as: t.admin })).body.items).toHaveLength(1);
   });
 
+  it('receives logs and traces over gRPC too', async () => {
+    const logs = otlpProto.collector.logs.v1.ExportLogsServiceRequest;
+    const traces = otlpProto.collector.trace.v1.ExportTraceServiceRequest;
+    const resource = { attributes: [{ key: 'service.name', value: { stringValue: 'grpc-own' } }] };
+    const ns = `${BigInt(Date.now()) * 1_000_000n}`;
+    const send = (path: string, body: Buffer) =>
+      new Promise<ServiceError | null>((resolve) => {
+        const md = new Metadata();
+        md.set('authorization', `Bearer ${ingest}`);
+        client.makeUnaryRequest(path, (b: Buffer) => b, (b: Buffer) => b, body, md, (err) => resolve(err ?? null));
+      });
+    const logBody = Buffer.from(logs.encode(logs.fromObject({ resourceLogs: [{ resource, scopeLogs: [{ logRecords: [{ timeUnixNano: ns, severityNumber: 17, body: { stringValue: 'grpc says hello' } }] }] }] })).finish());
+    expect(await send('/opentelemetry.proto.collector.logs.v1.LogsService/Export', logBody)).toBeNull();
+    const traceId = Buffer.from('0af7651916cd43dd8448eb211c80319c', 'hex');
+    const spanBody = Buffer.from(
+      traces.encode(traces.fromObject({ resourceSpans: [{ resource, scopeSpans: [{ spans: [{ traceId, spanId: Buffer.from('b7ad6b7169203331', 'hex'), name: 'GET /x', kind: 2, startTimeUnixNano: ns, endTimeUnixNano: ns }] }] }] })).finish(),
+    );
+    expect(await send('/opentelemetry.proto.collector.trace.v1.TraceService/Export', spanBody)).toBeNull();
+    expect((await t.req('GET', '/api/v1/telemetry/logs?service=grpc-own&from=now-5m', { as: t.admin })).body.items.map((r: { body: string }) => r.body)).toEqual(['grpc says hello']);
+    expect((await t.req('GET', '/api/v1/telemetry/traces/0af7651916cd43dd8448eb211c80319c', { as: t.admin })).body.spans).toHaveLength(1);
+  });
+
   it('refuses a missing or read-only token and a malformed message with the right status codes', async () => {
     expect((await call(gauge('grpc-own', 3))).err?.code).toBe(status.UNAUTHENTICATED);
     expect((await call(gauge('grpc-own', 3), 'ethos_not-a-token')).err?.code).toBe(status.UNAUTHENTICATED);
