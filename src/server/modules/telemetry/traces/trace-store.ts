@@ -121,7 +121,12 @@ export class TraceStore {
       where.push('status = ?');
       params.push(q.status);
     }
-    const ids = (this.db.prepare(`SELECT trace_id, MAX(start) AS s FROM spans WHERE ${where.join(' AND ')} GROUP BY trace_id ORDER BY s DESC LIMIT ?`).all(...params, q.limit) as { trace_id: string }[]).map((r) => r.trace_id);
+    // newest matching spans first, walking the (service, start) index and stopping at `limit` traces
+    const ids: string[] = [];
+    for (const r of this.db.prepare(`SELECT trace_id FROM spans WHERE ${where.join(' AND ')} ORDER BY start DESC`).iterate(...params) as Iterable<{ trace_id: string }>) {
+      if (!ids.includes(r.trace_id)) ids.push(r.trace_id);
+      if (ids.length >= q.limit) break;
+    }
     return ids.map((id) => {
       const spans = this.trace(id);
       const root = spans.find((s) => !s.parentSpanId || !spans.some((p) => p.spanId === s.parentSpanId)) ?? spans[0]!;
