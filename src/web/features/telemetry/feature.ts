@@ -1,9 +1,11 @@
 import { lazyPage, type WebFeature } from '../../app/feature.ts';
+import { exceptionFilter, exceptionListQuery, exceptionQuery, serviceHasExceptionsQuery } from './exceptions.api.ts';
+import { RED } from './red-health.ts';
 import { logFilter, logSearchQuery, serviceHasLogsQuery } from './logs.api.ts';
 import { metricListQuery, telemetryServicesQuery } from './telemetry.api.ts';
 import { serviceHasTracesQuery, traceFilter, traceQuery, traceSearchQuery } from './traces.api.ts';
 
-/** Telemetry: the Metrics, Logs and Traces pages and the service page's tabs of each (server: telemetry). */
+/** Telemetry: the Metrics, Logs, Traces and Exceptions pages, and the service page's Health tab and the service page's tabs of each (server: telemetry). */
 export const telemetryFeature: WebFeature = {
   name: 'telemetry',
   routes: [
@@ -25,13 +27,30 @@ export const telemetryFeature: WebFeature = {
         if (/^[0-9a-fA-F]{32}$/.test(params.traceId ?? '')) void qc.prefetchQuery(traceQuery(params.traceId!));
       },
     }),
+    lazyPage('/telemetry/exceptions', () => import('./exceptions.page.tsx'), {
+      prefetch: (qc, { search }) => void qc.prefetchQuery(exceptionListQuery(exceptionFilter(search))),
+    }),
+    lazyPage('/telemetry/exceptions/:id', () => import('./exception.page.tsx'), {
+      prefetch: (qc, { params }) => {
+        if (/^[1-9]\d{0,15}$/.test(params.id ?? '')) void qc.prefetchQuery(exceptionQuery(Number(params.id)));
+      },
+    }),
   ],
   nav: [
     { label: 'Metrics', to: '/telemetry/metrics', section: 'main', order: 50 },
     { label: 'Logs', to: '/telemetry/logs', section: 'main', order: 52 },
     { label: 'Traces', to: '/telemetry/traces', section: 'main', order: 54 },
+    { label: 'Exceptions', to: '/telemetry/exceptions', section: 'main', order: 56 },
   ],
   serviceTabs: [
+    {
+      id: 'health',
+      label: 'Health',
+      order: 29,
+      load: () => import('./service-health.tab.tsx'),
+      // shown once the service's server spans have given it RED metrics
+      hasContent: async (service, qc) => (await qc.fetchQuery(metricListQuery(service.metadata.name))).items.some((m) => m.name === RED.requests),
+    },
     {
       id: 'metrics',
       label: 'Metrics',
@@ -54,6 +73,13 @@ export const telemetryFeature: WebFeature = {
       order: 34,
       load: () => import('./service-traces.tab.tsx'),
       hasContent: (service, qc) => qc.fetchQuery(serviceHasTracesQuery(service.metadata.name)),
+    },
+    {
+      id: 'exceptions',
+      label: 'Exceptions',
+      order: 36,
+      load: () => import('./service-exceptions.tab.tsx'),
+      hasContent: (service, qc) => qc.fetchQuery(serviceHasExceptionsQuery(service.metadata.name)),
     },
   ],
 };

@@ -172,12 +172,13 @@ describe('logs and traces in the web UI', () => {
     await show('/services/ledger');
     await until(() => tabs().includes('Traces'), "ledger's Traces tab");
     await until(() => asked.some((a) => a.startsWith('/api/v1/telemetry/logs?service=ledger')), 'the question whether ledger has logs');
+    await until(() => tabs().includes('Exceptions'), "ledger's Exceptions tab (its span's exception event)");
     await pause(50);
-    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Traces']);
+    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Traces', 'Exceptions']);
 
     asked.length = 0;
     await show('/services/quiet');
-    await until(() => asked.some((a) => a.startsWith('/api/v1/telemetry/logs?service=quiet')) && asked.some((a) => a.startsWith('/api/v1/telemetry/traces?service=quiet')), 'the questions about quiet');
+    await until(() => asked.some((a) => a.startsWith('/api/v1/telemetry/logs?service=quiet')) && asked.some((a) => a.startsWith('/api/v1/telemetry/traces?service=quiet')) && asked.some((a) => a.startsWith('/api/v1/telemetry/exceptions?service=quiet')), 'the questions about quiet');
     await pause(50);
     expect(tabs()).toEqual(['Overview', 'History', 'Change requests']);
     // the tab's own address still opens it, and says there is nothing

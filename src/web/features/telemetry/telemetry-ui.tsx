@@ -53,3 +53,15 @@ const SERVICE_COLORS = ['blue', 'teal', 'grape', 'orange', 'cyan', 'lime', 'pink
 export function serviceColor(i: number): string {
   return `var(--mantine-color-${SERVICE_COLORS[i % SERVICE_COLORS.length]}-6)`;
 }
+
+const EXCEPTION_COLORS: Record<string, [color: string, variant: 'light' | 'filled' | 'outline']> = { unresolved: ['red', 'light'], resolved: ['green', 'light'], ignored: ['gray', 'outline'] };
+
+/** An exception group's status; a group that came back after it was resolved reads "regressed". */
+export function ExceptionStatusBadge({ status, regressed }: { status: string; regressed: boolean }) {
+  const [color, variant] = regressed ? (['orange', 'filled'] as const) : (EXCEPTION_COLORS[status] ?? ['gray', 'light']);
+  return (
+    <Badge color={color} variant={variant} size="sm" className="keep-width" title={regressed ? 'resolved, then seen again in a later version' : undefined}>
+      {regressed ? 'regressed' : status}
+    </Badge>
+  );
+}

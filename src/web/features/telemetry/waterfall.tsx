@@ -13,7 +13,7 @@ const TICKS = [0, 0.25, 0.5, 0.75, 1];
 const rowId = (spanId: string) => `span-${spanId}`;
 
 /** Attributes as a two-column table, by name. */
-function Attributes({ attributes, label }: { attributes: Record<string, string>; label: string }) {
+export function Attributes({ attributes, label }: { attributes: Record<string, string>; label: string }) {
   const entries = Object.entries(attributes).sort(([a], [b]) => a.localeCompare(b));
   if (!entries.length) return null;
   return (
