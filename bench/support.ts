@@ -24,7 +24,15 @@ export async function startEthos(opts: { port: number; password: string; env?: R
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, 'bin/ethos.js', 'serve'], {
-    env: { ...process.env, ETHOS_OTLP_PORT: 'off', ETHOS_OTLP_GRPC_PORT: 'off', ...opts.env, ETHOS_PORT: String(opts.port), ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: opts.password, ETHOS_LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      ETHOS_OTLP_PORT: 'off',
+      ETHOS_OTLP_GRPC_PORT: 'off',
+      // the benchmarks measure Ethos's own limits, not a team's quota
+      ETHOS_QUOTA_ACTIVE_SERIES: '100000000',
+      ETHOS_QUOTA_LOG_RECORDS_PER_SECOND: '100000000',
+      ETHOS_QUOTA_SPANS_PER_SECOND: '100000000',
+      ...opts.env, ETHOS_PORT: String(opts.port), ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: opts.password, ETHOS_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   await waitFor(`http://127.0.0.1:${opts.port}/healthz`);

@@ -17,6 +17,7 @@ import { changeRoutes, createChangeService } from './modules/changes/index.ts';
 import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
+import { createQuotaGuard, type QuotaLimits } from './modules/telemetry/quotas.ts';
 import { createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
 import { mkdtempSync } from 'node:fs';
@@ -42,6 +43,8 @@ export interface AppDeps {
   webRoot?: string;
   /** Where telemetry is stored (default: a new temporary directory, for tests). */
   telemetryDir?: string;
+  /** Default per-team telemetry quotas. */
+  telemetryQuotas?: Partial<QuotaLimits>;
 }
 
 /**
@@ -92,7 +95,15 @@ export async function buildApp(deps: AppDeps) {
     logStore.close();
     traceStore.close();
   });
-  const telemetry = createTelemetryService({ metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
+  const quotas = createQuotaGuard({
+    db: db.kysely,
+    defaults: { activeSeries: 1_000_000, logRecordsPerSecond: 100_000, spansPerSecond: 100_000, ...deps.telemetryQuotas },
+    servicesOf: (team) => catalog.servicesOf(team),
+    seriesOf: (service) => metricStore.seriesOf(service),
+    now: () => clock.now().getTime(),
+  });
+  const telemetry = createTelemetryService({
+    quotas, metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
 
   await app.register(cookie);
   await app.register(swagger, {

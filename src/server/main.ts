@@ -32,6 +32,7 @@ export async function startServer(settings: Settings = readSettings()) {
     trustProxy: settings.trustProxy,
     identity: { sessionIdleMinutes: settings.sessionIdleMinutes, sessionAbsoluteHours: settings.sessionAbsoluteHours },
     telemetryDir: path.join(settings.dataDir, 'telemetry'),
+    telemetryQuotas: settings.quotas,
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
   if (boot.created && boot.password) {

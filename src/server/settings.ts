@@ -23,6 +23,8 @@ export interface Settings {
   otlpPort: number | null;
   /** The OTLP/gRPC port (null: no gRPC receiver). */
   otlpGrpcPort: number | null;
+  /** Default per-team telemetry quotas. */
+  quotas: { activeSeries: number; logRecordsPerSecond: number; spansPerSecond: number };
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -65,5 +67,10 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     trustProxy: parseTrustProxy(env.ETHOS_TRUST_PROXY),
     otlpPort: optionalPort(env.ETHOS_OTLP_PORT, 4318, 'ETHOS_OTLP_PORT'),
     otlpGrpcPort: optionalPort(env.ETHOS_OTLP_GRPC_PORT, 4317, 'ETHOS_OTLP_GRPC_PORT'),
+    quotas: {
+      activeSeries: int(env.ETHOS_QUOTA_ACTIVE_SERIES, 1_000_000, 'ETHOS_QUOTA_ACTIVE_SERIES'),
+      logRecordsPerSecond: int(env.ETHOS_QUOTA_LOG_RECORDS_PER_SECOND, 100_000, 'ETHOS_QUOTA_LOG_RECORDS_PER_SECOND'),
+      spansPerSecond: int(env.ETHOS_QUOTA_SPANS_PER_SECOND, 100_000, 'ETHOS_QUOTA_SPANS_PER_SECOND'),
+    },
   };
 }

@@ -182,6 +182,19 @@ export const exceptionListQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
+const quotaLimitsSchema = z.object({ activeSeries: z.number().int(), logRecordsPerSecond: z.number().int(), spansPerSecond: z.number().int() });
+
+export const quotaViewSchema = z.object({
+  team: z.string(),
+  limits: quotaLimitsSchema,
+  overrides: z.object({ activeSeries: z.number().int().nullable(), logRecordsPerSecond: z.number().int().nullable(), spansPerSecond: z.number().int().nullable() }),
+  usage: z.object({ activeSeries: z.number().int(), logRecordsPerSecond: z.number().int(), spansPerSecond: z.number().int() }).describe('series of the team\'s services now; records and spans accepted in the last full second'),
+});
+export type QuotaViewDto = z.infer<typeof quotaViewSchema>;
+
+const quotaValue = z.number().int().min(0).max(1_000_000_000).nullable();
+export const setQuotaSchema = z.object({ activeSeries: quotaValue, logRecordsPerSecond: quotaValue, spansPerSecond: quotaValue }).partial().strict();
+
 const RELATIVE = /^now(?:-(\d+)(s|m|h|d))?$/;
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

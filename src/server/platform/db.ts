@@ -121,6 +121,7 @@ export interface Database {
     sent_at: string | null;
     last_error: string | null;
   };
+  telemetry_quotas: { team_key: string; active_series: number | null; log_records_per_second: number | null; spans_per_second: number | null; updated_at: string; updated_by: string };
   discovered_services: { name_key: string; name: string; team_key: string | null; first_seen_at: string; last_seen_at: string };
   audit_log: {
     id: Generated<number>;

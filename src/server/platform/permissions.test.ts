@@ -57,6 +57,7 @@ describe.each(databases)('permission matrix on %s', (dbKind) => {
   };
 
   const rows: Row[] = [
+    { path: 'PUT a team’s telemetry quotas', expect: { member: 403, maintainer: 403, otherTeam: 403, admin: 200 }, setup: async () => ({ method: 'PUT', url: '/api/v1/telemetry/quotas/payments', body: { spansPerSecond: 5000 } }) },
     { path: 'PATCH resolve an exception group', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => ({ method: 'PATCH', url: `/api/v1/telemetry/exceptions/${await exceptionGroup(i)}`, body: { status: 'resolved' } }) },
     { path: 'PUT update a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`u${i}`), { method: 'PUT', url: `/api/v1/resources/Service/u${i}`, body: serviceDoc(`u${i}`, 'payments', { tier: '2' }) }) },
     { path: 'PUT create a service', expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'PUT', url: `/api/v1/resources/Service/c${i}`, body: serviceDoc(`c${i}`, 'payments') }) },

@@ -29,6 +29,11 @@ export function createCatalog(deps: { db: Db; kinds: KindRegistry; resources: Re
         .execute();
       return new Map(rows.map((r) => [r.name_key, r.owner_key]));
     },
+    /** The names of the live services a team owns. */
+    async servicesOf(teamKey: string): Promise<string[]> {
+      const rows = await deps.db.kysely.selectFrom('resources').select('name').where('kind', '=', 'Service').where('deleted', '=', 0).where('owner_key', '=', teamKey).execute();
+      return rows.map((r) => r.name);
+    },
     /** A team's display name from its key; null when no such live team. */
     async teamName(teamKey: string): Promise<string | null> {
       const team = await deps.resources.loadStored(deps.db.kysely, 'Team', teamKey);

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { exceptionGroupSchema, exceptionListQuerySchema, exceptionStatusSchema, queryTimeSchema, discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
+import { quotaViewSchema, setQuotaSchema, exceptionGroupSchema, exceptionListQuerySchema, exceptionStatusSchema, queryTimeSchema, discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
@@ -174,6 +174,40 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       const actor = req.requireActor('write');
       return telemetry.setExceptionStatus(actor, req.params.id, req.body.status);
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/quotas/:team',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: "A team's telemetry quotas (active series, log records and spans per second) and its usage",
+        params: z.object({ team: z.string().min(1).max(63) }),
+        response: { 200: quotaViewSchema },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      return telemetry.quotaOf(req.params.team);
+    },
+  );
+
+  app.put(
+    '/api/v1/telemetry/quotas/:team',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: "Set a team's telemetry quotas (admins); null puts one back to the default",
+        params: z.object({ team: z.string().min(1).max(63) }),
+        body: setQuotaSchema,
+        response: { 200: quotaViewSchema },
+      },
+    },
+    async (req) => {
+      const actor = req.requireActor('write');
+      const current = await telemetry.quotaOf(req.params.team);
+      return telemetry.setQuota(actor, req.params.team, { ...current.overrides, ...req.body });
     },
   );
 

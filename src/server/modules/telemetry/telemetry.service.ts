@@ -7,6 +7,7 @@ import type { LogQuery, LogRecord, LogStore, StoredLog } from './logs/log-store.
 import type { ServiceLogs } from './otlp/otlp-logs.ts';
 import type { ServiceSpans } from './otlp/otlp-traces.ts';
 import { RedAggregator } from './traces/red.ts';
+import type { QuotaGuard, QuotaView } from './quotas.ts';
 import type { ExceptionGroup, ExceptionStatus, ExceptionStore } from './exceptions/exception-store.ts';
 import { exceptionsFromLogs, exceptionsFromSpans } from './exceptions/extract.ts';
 import type { SpanRecord, TraceQuery, TraceStore, TraceSummary } from './traces/trace-store.ts';
@@ -78,6 +79,8 @@ export function createTelemetryService(deps: {
   logs?: LogStore;
   traces?: TraceStore;
   exceptions?: ExceptionStore;
+  /** Per-team quotas; without them nothing is limited. */
+  quotas?: QuotaGuard;
   serviceOwners(names: string[]): Promise<Map<string, string>>;
   /** The relational store, for discovered services; without it they are not recorded. */
   db?: Kysely<Database>;
@@ -90,6 +93,12 @@ export function createTelemetryService(deps: {
   const red = new RedAggregator();
   /** Discovered services and when their last sighting was written (at most once a minute each). */
   const sighted = new Map<string, number>();
+
+  /** The team whose quota data of a service counts to: its owner, else the sending team token's team, else '' (unowned). */
+  function quotaTeam(actor: Actor, ownerKey: string | null): string {
+    if (ownerKey) return ownerKey;
+    return !actor.organisationIngest && actor.type === 'service-account' && actor.teams.size === 1 ? [...actor.teams.keys()][0]! : '';
+  }
 
   /** Records services that sent data while not in the catalog; the first sender's team is noted. */
   async function noteDiscovered(actor: Actor, services: string[]): Promise<void> {
@@ -163,7 +172,9 @@ export function createTelemetryService(deps: {
           note(reason, n);
           before += n;
         }
-        const result = deps.metrics.append(g.samples, g.meta);
+        const team = quotaTeam(actor, ownerKey);
+        await deps.quotas?.prepare([team]);
+        const result = deps.metrics.append(g.samples, g.meta, deps.quotas ? () => deps.quotas!.admitSeries(team) : undefined);
         // the store counts samples; the answer counts data points (a histogram point is many samples)
         const points = result.rejectedPoints.size;
         note([...result.rejected.keys()].join('; '), points);
@@ -213,6 +224,8 @@ export function createTelemetryService(deps: {
         const ownerKey = owner.get(service.toLowerCase()) ?? null;
         allowed.set(service, permissions.canIngestFor(actor, ownerKey));
       }
+      const teamOf = (service: string) => quotaTeam(actor, owner.get(service.toLowerCase()) ?? null);
+      await deps.quotas?.prepare([...services].map(teamOf));
       await noteDiscovered(
         actor,
         [...services].filter((sv) => (owner.get(sv.toLowerCase()) ?? null) === null && allowed.get(sv)),
@@ -230,6 +243,11 @@ export function createTelemetryService(deps: {
           }
           if (!allowed.get(d.service)) {
             note(`service "${d.service}" belongs to team "${owner.get(d.service.toLowerCase())}"; this token may not send for it`, s.count);
+            continue;
+          }
+          const refusal = deps.quotas && !store.hasSeries(d.key) ? deps.quotas.admitSeries(teamOf(d.service)) : null;
+          if (refusal) {
+            note(refusal, s.count);
             continue;
           }
           if (store.metricKind(d.service, d.metric) !== d.kind) meta.push({ service: d.service, metric: d.metric, kind: d.kind, unit: '', description: '' });
@@ -271,7 +289,11 @@ export function createTelemetryService(deps: {
           continue;
         }
         for (const [reason, n] of g.rejected) note(reason, n);
-        records.push(...g.records);
+        const team = quotaTeam(actor, ownerKey);
+        await deps.quotas?.prepare([team]);
+        const admitted = deps.quotas ? deps.quotas.admitRate(team, 'logs', g.records.length) : g.records.length;
+        note(`${team ? `team "${team}"` : 'unowned services'} is over its quota of log records per second`, g.records.length - admitted);
+        records.push(...g.records.slice(0, admitted));
       }
       accepted += deps.logs.append(records);
       deps.exceptions?.record(exceptionsFromLogs(records));
@@ -301,12 +323,30 @@ export function createTelemetryService(deps: {
           continue;
         }
         for (const [reason, n] of g.rejected) note(reason, n);
-        spans.push(...g.spans);
+        const team = quotaTeam(actor, ownerKey);
+        await deps.quotas?.prepare([team]);
+        const admitted = deps.quotas ? deps.quotas.admitRate(team, 'spans', g.spans.length) : g.spans.length;
+        note(`${team ? `team "${team}"` : 'unowned services'} is over its quota of spans per second`, g.spans.length - admitted);
+        spans.push(...g.spans.slice(0, admitted));
       }
       const accepted = deps.traces.append(spans);
       deps.exceptions?.record(exceptionsFromSpans(spans));
       red.observe(spans);
       return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} span${n === 1 ? '' : 's'}: ${r}`) };
+    },
+
+    /** A team's telemetry quotas and usage (every signed-in user may see them). */
+    async quotaOf(team: string): Promise<QuotaView> {
+      if (!deps.quotas) throw new AppError('UNAVAILABLE', 'quotas are not enabled on this server');
+      return deps.quotas.view(team.toLowerCase());
+    },
+
+    /** Sets a team's quotas (admins); null puts one back to the default. */
+    async setQuota(actor: Actor, team: string, overrides: QuotaView['overrides']): Promise<QuotaView> {
+      permissions.requireAdmin(actor);
+      if (!deps.quotas) throw new AppError('UNAVAILABLE', 'quotas are not enabled on this server');
+      await deps.quotas.set(team.toLowerCase(), overrides, actor.name, new Date(now()).toISOString());
+      return deps.quotas.view(team.toLowerCase());
     },
 
     /** Exception groups, most recently seen first. */

@@ -2,11 +2,13 @@ import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from '../db.ts';
 import * as core from './202611262130_core.ts';
 import * as discovered from './202611270140_discovered_services.ts';
+import * as quotas from './202611270230_telemetry_quotas.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
   '202611262130_core': core,
   '202611270140_discovered_services': discovered,
+  '202611270230_telemetry_quotas': quotas,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -164,6 +164,7 @@ export class MetricStore {
   private readonly byId: HeadSeries[] = [];
   /** Series keys of each service/metric, for queries. */
   private readonly byMetric = new Map<string, HeadSeries[]>();
+  private readonly perService = new Map<string, number>();
   private readonly metricKinds = new Map<string, MetricKind>();
   private readonly dirty = new Set<HeadSeries>();
   /** Every string of a series key, numbered: the database stores keys as these numbers. */
@@ -296,6 +297,18 @@ export class MetricStore {
     let list = this.byMetric.get(prefix);
     if (!list) this.byMetric.set(prefix, (list = []));
     list.push(s);
+    const service = s.key.slice(0, s.key.indexOf('\u0000'));
+    this.perService.set(service, (this.perService.get(service) ?? 0) + 1);
+  }
+
+  /** Number of series of a service (for quotas). */
+  seriesOf(service: string): number {
+    return this.perService.get(service) ?? 0;
+  }
+
+  /** Whether a series exists (samples for it create nothing new). */
+  hasSeries(key: string): boolean {
+    return this.series.has(key);
   }
 
   /** Number of series the store knows. */
@@ -307,7 +320,7 @@ export class MetricStore {
    * Stores a batch: rejects what cannot be stored (by reason), writes the rest to the log, then to
    * memory. When this returns, what it counts as accepted survives a crash of the process.
    */
-  append(samples: SampleInput[], meta?: MetricMeta[]): AppendResult {
+  append(samples: SampleInput[], meta?: MetricMeta[], admitNew?: (service: string) => string | null): AppendResult {
     // samples that cannot be stored make no series (and their metric no entry) of their own
     const { oldest, newest } = this.window();
     const early = new Map<string, number>();
@@ -321,8 +334,16 @@ export class MetricStore {
         if (sample.point !== undefined) earlyPoints.add(sample.point);
         continue;
       }
+      const key = sample.key ?? seriesKey(sample.series);
+      // a new series must be admitted (a team's quota of active series); existing ones always are
+      const refusal = admitNew && !this.series.has(key) ? admitNew(sample.series.service) : null;
+      if (refusal) {
+        early.set(refusal, (early.get(refusal) ?? 0) + 1);
+        if (sample.point !== undefined) earlyPoints.add(sample.point);
+        continue;
+      }
       metrics.add(metricPrefix(sample.series.service, sample.series.metric));
-      batch.add(this.seriesFor(sample.key ?? seriesKey(sample.series), sample.kind), sample.t, sample.v, sample.delta, sample.point);
+      batch.add(this.seriesFor(key, sample.kind), sample.t, sample.v, sample.delta, sample.point);
     }
     const result = this.commit(
       batch,
