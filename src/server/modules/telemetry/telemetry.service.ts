@@ -3,7 +3,7 @@ import type { Database } from '../../platform/db.ts';
 import type { Actor } from '../../platform/permissions.ts';
 import { permissions } from '../../platform/permissions.ts';
 import { AppError } from '../../platform/errors.ts';
-import type { LogQuery, LogRecord, LogStore, StoredLog } from './logs/log-store.ts';
+import type { LogQuery, LogStore, StoredLog } from './logs/log-store.ts';
 import type { ServiceLogs } from './otlp/otlp-logs.ts';
 import type { ServiceSpans } from './otlp/otlp-traces.ts';
 import { RedAggregator } from './traces/red.ts';
@@ -50,6 +50,21 @@ export function labelHash(buf: Uint8Array, start: number, end: number): [number,
   h2 = Math.imul(h2, 0x297a2d39);
   h2 ^= h2 >>> 15;
   return [(h1 >>> 0) * 2 ** 21 + (h2 >>> 11), h2 >>> 0];
+}
+
+/** Rejected items of one request, counted by reason (OTLP's partial success). */
+class Rejections {
+  count = 0;
+  private readonly reasons = new Map<string, number>();
+  note(reason: string, n: number): void {
+    if (n <= 0) return;
+    this.count += n;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + n);
+  }
+  /** One line per reason: "3 data points: …". */
+  messages(unit: string): string[] {
+    return [...this.reasons].map(([r, n]) => `${n} ${unit}${n === 1 ? '' : 's'}: ${r}`);
+  }
 }
 
 /** What an ingest request achieved: OTLP's partial success. */
@@ -107,7 +122,7 @@ export function createTelemetryService(deps: {
     const due = services.filter((s) => t - (sighted.get(s.toLowerCase()) ?? -Infinity) >= DISCOVERED_WRITE_MS);
     if (!due.length) return;
     const at = new Date(t).toISOString();
-    const team = !actor.organisationIngest && actor.type === 'service-account' && actor.teams.size === 1 ? [...actor.teams.keys()][0]! : null;
+    const team = quotaTeam(actor, null) || null;
     for (const name of due) {
       await deps.db
         .insertInto('discovered_services')
@@ -145,42 +160,68 @@ export function createTelemetryService(deps: {
     return out;
   }
 
+  /**
+   * Who may send for the services of one request: their owners (cached), whether the actor may send
+   * for each, the team whose quotas count; notes discovered services and reads the teams' quotas.
+   */
+  async function senders(actor: Actor, services: Iterable<string>) {
+    const names = [...new Set(services)];
+    const owner = await ownersOf(names);
+    const ownerOf = (service: string) => owner.get(service.toLowerCase()) ?? null;
+    const allowed = (service: string) => permissions.canIngestFor(actor, ownerOf(service));
+    const teamOf = (service: string) => quotaTeam(actor, ownerOf(service));
+    await noteDiscovered(actor, names.filter((n) => ownerOf(n) === null && allowed(n)));
+    await deps.quotas?.prepare(names.filter(allowed).map(teamOf));
+    return {
+      allowed,
+      teamOf,
+      /** Why the actor may not send for a service. */
+      notYours: (service: string) => `service "${service}" belongs to team "${ownerOf(service)}"; this token may not send for it`,
+    };
+  }
+
+  /** The log records or spans of a request that the actor may send and that fit the teams' rates. */
+  async function admitRecords<T>(actor: Actor, groups: { service: string; points: number; rejected: Map<string, number>; items: T[] }[], kind: 'logs' | 'spans', rejections: Rejections): Promise<T[]> {
+    const who = await senders(actor, groups.map((g) => g.service));
+    const out: T[] = [];
+    for (const g of groups) {
+      if (!who.allowed(g.service)) {
+        rejections.note(who.notYours(g.service), g.points);
+        continue;
+      }
+      for (const [reason, n] of g.rejected) rejections.note(reason, n);
+      const team = who.teamOf(g.service);
+      const admitted = deps.quotas ? deps.quotas.admitRate(team, kind, g.items.length) : g.items.length;
+      rejections.note(`${team ? `team "${team}"` : 'unowned services'} is over its quota of ${kind === 'logs' ? 'log records' : 'spans'} per second`, g.items.length - admitted);
+      out.push(...g.items.slice(0, admitted));
+    }
+    return out;
+  }
+
   return {
     /** Stores the metrics of an OTLP request that the actor may send; rejects the rest with reasons. */
     async ingestMetrics(actor: Actor, groups: ServiceMetrics[]): Promise<IngestOutcome> {
-      const owner = await ownersOf(groups.map((g) => g.service));
+      const who = await senders(actor, groups.map((g) => g.service));
+      const rejections = new Rejections();
       let accepted = 0;
-      let rejected = 0;
-      const reasons = new Map<string, number>();
-      const note = (reason: string, n: number) => {
-        if (n <= 0) return;
-        rejected += n;
-        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
-      };
-      await noteDiscovered(
-        actor,
-        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
-      );
       for (const g of groups) {
-        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
-        if (!permissions.canIngestFor(actor, ownerKey)) {
-          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
+        if (!who.allowed(g.service)) {
+          rejections.note(who.notYours(g.service), g.points);
           continue;
         }
         let before = 0;
         for (const [reason, n] of g.rejected) {
-          note(reason, n);
+          rejections.note(reason, n);
           before += n;
         }
-        const team = quotaTeam(actor, ownerKey);
-        await deps.quotas?.prepare([team]);
+        const team = who.teamOf(g.service);
         const result = deps.metrics.append(g.samples, g.meta, deps.quotas ? () => deps.quotas!.admitSeries(team) : undefined);
         // the store counts samples; the answer counts data points (a histogram point is many samples)
         const points = result.rejectedPoints.size;
-        note([...result.rejected.keys()].join('; '), points);
+        rejections.note([...result.rejected.keys()].join('; '), points);
         accepted += g.points - before - points;
       }
-      return { accepted, rejected, messages: [...reasons].filter(([, n]) => n > 0).map(([r, n]) => `${n} data point${n === 1 ? '' : 's'}: ${r}`) };
+      return { accepted, rejected: rejections.count, messages: rejections.messages('data point') };
     },
 
     /**
@@ -195,13 +236,8 @@ export function createTelemetryService(deps: {
       const hashes: number[] = new Array(req.series.length);
       const checks: number[] = new Array(req.series.length);
       const services = new Set<string>();
-      let rejected = 0;
-      const reasons = new Map<string, number>();
-      const note = (reason: string, n: number) => {
-        if (n <= 0) return;
-        rejected += n;
-        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
-      };
+      const rejections = new Rejections();
+      const note = (reason: string, n: number) => rejections.note(reason, n);
       note('native histograms are not stored yet', req.series.reduce((a, s) => a + s.histograms, 0));
       for (let i = 0; i < req.series.length; i++) {
         const s = req.series[i]!;
@@ -218,18 +254,7 @@ export function createTelemetryService(deps: {
         fresh[i] = d;
         if (d) services.add(d.service);
       }
-      const owner = await ownersOf([...services]);
-      const allowed = new Map<string, boolean>();
-      for (const service of services) {
-        const ownerKey = owner.get(service.toLowerCase()) ?? null;
-        allowed.set(service, permissions.canIngestFor(actor, ownerKey));
-      }
-      const teamOf = (service: string) => quotaTeam(actor, owner.get(service.toLowerCase()) ?? null);
-      await deps.quotas?.prepare([...services].map(teamOf));
-      await noteDiscovered(
-        actor,
-        [...services].filter((sv) => (owner.get(sv.toLowerCase()) ?? null) === null && allowed.get(sv)),
-      );
+      const who = await senders(actor, services);
       const batch = new SampleBatch();
       const meta: MetricMeta[] = [];
       for (let i = 0; i < req.series.length; i++) {
@@ -241,11 +266,11 @@ export function createTelemetryService(deps: {
             note('series without __name__', s.count);
             continue;
           }
-          if (!allowed.get(d.service)) {
-            note(`service "${d.service}" belongs to team "${owner.get(d.service.toLowerCase())}"; this token may not send for it`, s.count);
+          if (!who.allowed(d.service)) {
+            note(who.notYours(d.service), s.count);
             continue;
           }
-          const refusal = deps.quotas && !store.hasSeries(d.key) ? deps.quotas.admitSeries(teamOf(d.service)) : null;
+          const refusal = deps.quotas && !store.hasSeries(d.key) ? deps.quotas.admitSeries(who.teamOf(d.service)) : null;
           if (refusal) {
             note(refusal, s.count);
             continue;
@@ -254,85 +279,36 @@ export function createTelemetryService(deps: {
           entry = { handle: store.seriesFor(d.key, d.kind), service: d.service };
           if (remoteSeries.size >= REMOTE_SERIES_CACHE) remoteSeries.clear();
           remoteSeries.set(hashes[i]!, { ...entry, check: checks[i]!, length: s.labelsEnd - s.labelsStart });
-        } else if (!allowed.get(entry.service)) {
-          note(`service "${entry.service}" belongs to team "${owner.get(entry.service.toLowerCase())}"; this token may not send for it`, s.count);
+        } else if (!who.allowed(entry.service)) {
+          note(who.notYours(entry.service), s.count);
           continue;
         }
         for (let k = s.first; k < s.first + s.count; k++) batch.add(entry.handle, req.t[k]!, req.v[k]!);
       }
       const result = store.commit(batch, meta);
       for (const [reason, n] of result.rejected) note(reason, n);
-      return { accepted: result.accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} sample${n === 1 ? '' : 's'}: ${r}`) };
+      return { accepted: result.accepted, rejected: rejections.count, messages: rejections.messages('sample') };
     },
 
     /** Stores the log records of an OTLP request that the actor may send; rejects the rest with reasons. */
     async ingestLogs(actor: Actor, groups: ServiceLogs[]): Promise<IngestOutcome> {
       if (!deps.logs) throw new AppError('UNAVAILABLE', 'this server stores no logs');
-      const owner = await ownersOf(groups.map((g) => g.service));
-      await noteDiscovered(
-        actor,
-        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
-      );
-      let accepted = 0;
-      let rejected = 0;
-      const reasons = new Map<string, number>();
-      const note = (reason: string, n: number) => {
-        if (n <= 0) return;
-        rejected += n;
-        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
-      };
-      const records: LogRecord[] = [];
-      for (const g of groups) {
-        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
-        if (!permissions.canIngestFor(actor, ownerKey)) {
-          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
-          continue;
-        }
-        for (const [reason, n] of g.rejected) note(reason, n);
-        const team = quotaTeam(actor, ownerKey);
-        await deps.quotas?.prepare([team]);
-        const admitted = deps.quotas ? deps.quotas.admitRate(team, 'logs', g.records.length) : g.records.length;
-        note(`${team ? `team "${team}"` : 'unowned services'} is over its quota of log records per second`, g.records.length - admitted);
-        records.push(...g.records.slice(0, admitted));
-      }
-      accepted += deps.logs.append(records);
+      const rejections = new Rejections();
+      const records = await admitRecords(actor, groups.map((g) => ({ ...g, items: g.records })), 'logs', rejections);
+      const accepted = deps.logs.append(records);
       deps.exceptions?.record(exceptionsFromLogs(records));
-      return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} log record${n === 1 ? '' : 's'}: ${r}`) };
+      return { accepted, rejected: rejections.count, messages: rejections.messages('log record') };
     },
 
     /** Stores the spans of an OTLP request that the actor may send, and counts server spans into RED metrics. */
     async ingestTraces(actor: Actor, groups: ServiceSpans[]): Promise<IngestOutcome> {
       if (!deps.traces) throw new AppError('UNAVAILABLE', 'this server stores no traces');
-      const owner = await ownersOf(groups.map((g) => g.service));
-      await noteDiscovered(
-        actor,
-        groups.filter((g) => (owner.get(g.service.toLowerCase()) ?? null) === null && permissions.canIngestFor(actor, null)).map((g) => g.service),
-      );
-      let rejected = 0;
-      const reasons = new Map<string, number>();
-      const note = (reason: string, n: number) => {
-        if (n <= 0) return;
-        rejected += n;
-        reasons.set(reason, (reasons.get(reason) ?? 0) + n);
-      };
-      const spans: SpanRecord[] = [];
-      for (const g of groups) {
-        const ownerKey = owner.get(g.service.toLowerCase()) ?? null;
-        if (!permissions.canIngestFor(actor, ownerKey)) {
-          note(`service "${g.service}" belongs to team "${ownerKey}"; this token may not send for it`, g.points);
-          continue;
-        }
-        for (const [reason, n] of g.rejected) note(reason, n);
-        const team = quotaTeam(actor, ownerKey);
-        await deps.quotas?.prepare([team]);
-        const admitted = deps.quotas ? deps.quotas.admitRate(team, 'spans', g.spans.length) : g.spans.length;
-        note(`${team ? `team "${team}"` : 'unowned services'} is over its quota of spans per second`, g.spans.length - admitted);
-        spans.push(...g.spans.slice(0, admitted));
-      }
+      const rejections = new Rejections();
+      const spans = await admitRecords(actor, groups.map((g) => ({ ...g, items: g.spans })), 'spans', rejections);
       const accepted = deps.traces.append(spans);
       deps.exceptions?.record(exceptionsFromSpans(spans));
       red.observe(spans);
-      return { accepted, rejected, messages: [...reasons].map(([r, n]) => `${n} span${n === 1 ? '' : 's'}: ${r}`) };
+      return { accepted, rejected: rejections.count, messages: rejections.messages('span') };
     },
 
     /** A team's telemetry quotas and usage (every signed-in user may see them). */
