@@ -60,10 +60,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       req.requireActor('read');
       const q = req.query;
-      const t = now();
-      const from = parseQueryTime(q.from, t);
-      const to = parseQueryTime(q.to, t);
-      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      const { from, to } = timeRange(q.from, q.to, now());
       const items = telemetry.searchLogs({
         service: q.service,
         from,
@@ -96,10 +93,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       req.requireActor('read');
       const q = req.query;
-      const t = now();
-      const from = parseQueryTime(q.from, t);
-      const to = parseQueryTime(q.to, t);
-      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      const { from, to } = timeRange(q.from, q.to, now());
       return { items: telemetry.searchTraces({ service: q.service, route: q.route, minDurationMs: q.minDuration, status: q.status, from, to, limit: q.limit }) };
     },
   );
@@ -256,10 +250,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
     async (req) => {
       req.requireActor('read');
       const q = req.query;
-      const t = now();
-      const from = parseQueryTime(q.from, t);
-      const to = parseQueryTime(q.to, t);
-      if (Number.isNaN(from) || Number.isNaN(to)) throw new AppError('VALIDATION_FAILED', 'from and to are epoch milliseconds, RFC 3339 times, now, or now-<n>s|m|h|d');
+      const { from, to } = timeRange(q.from, q.to, now());
       const wanted = (to - from) / DEFAULT_POINTS / 1000;
       const step = (q.step ?? NICE_STEPS_S.find((s) => s >= wanted) ?? 86400) * 1000;
       const where = parseWhere(q.where);
