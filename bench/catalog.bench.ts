@@ -8,13 +8,14 @@
  * PostgreSQL: set ETHOS_BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test);
  * a fresh database is created and dropped.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { stringify } from 'yaml';
+import { adminToken, log, startEthos } from './support.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -27,25 +28,6 @@ const BASE = `http://127.0.0.1:${PORT}`;
 const PASSWORD = 'bench-admin-password';
 const words = ['checkout', 'payments', 'search', 'ledger', 'billing', 'profile', 'inventory', 'shipping', 'catalog', 'pricing', 'fraud', 'notify'];
 
-function log(line: string) {
-  process.stdout.write(`${line}\n`);
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/ethos.js', 'serve'], {
-    env: { ...process.env, ...env, ETHOS_PORT: String(PORT), ETHOS_OTLP_PORT: 'off', ETHOS_OTLP_GRPC_PORT: 'off', ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the server did not start');
-}
 
 async function api(method: string, url: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${BASE}${url}`, {
@@ -57,13 +39,6 @@ async function api(method: string, url: string, token: string | null, body?: unk
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
-async function adminToken(): Promise<string> {
-  const login = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const tok = await api('POST', '/api/v1/tokens', null, { name: 'bench', scopes: ['read', 'write'] }, { cookie, 'x-csrf-token': csrfToken });
-  return tok.body.token;
-}
 
 function team(i: number) {
   return { apiVersion: 'ethos/v1', kind: 'Team', metadata: { name: `team-${i}`, owner: `team-${i}` }, spec: { members: [] } };
@@ -126,9 +101,9 @@ async function main() {
       await d.end();
     };
   }
-  const server = await startServer(env);
+  const server = await startEthos({ port: PORT, password: PASSWORD, env });
   try {
-    const token = await adminToken();
+    const token = await adminToken(BASE, PASSWORD);
     log(`machine: ${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, database ${dbKind}`);
 
     // load: teams, then services, through POST /api/v1/apply in batches of 1000

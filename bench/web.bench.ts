@@ -8,11 +8,12 @@
  *
  * Needs /usr/bin/chromium (apt-get install chromium); builds the web UI first when it is stale.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { adminToken, log, startEthos } from './support.ts';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i]!.replace(/^--/, ''), process.argv[i + 1] ?? '');
@@ -26,25 +27,6 @@ const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 const words = ['checkout', 'payments', 'search', 'ledger', 'billing', 'profile', 'inventory', 'shipping', 'catalog', 'pricing', 'fraud', 'notify'];
 
-function log(line: string) {
-  process.stdout.write(`${line}\n`);
-}
-
-async function startServer(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/ethos.js', 'serve'], {
-    env: { ...process.env, ...env, ETHOS_PORT: String(PORT), ETHOS_OTLP_PORT: 'off', ETHOS_OTLP_GRPC_PORT: 'off', ETHOS_HOST: '127.0.0.1', ETHOS_ADMIN_PASSWORD: PASSWORD, ETHOS_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${BASE}/healthz`)).ok) return child;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error('the server did not start');
-}
 
 async function api(method: string, url: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${BASE}${url}`, {
@@ -56,13 +38,6 @@ async function api(method: string, url: string, token: string | null, body?: unk
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
 }
 
-async function adminToken(): Promise<string> {
-  const login = await fetch(`${BASE}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: PASSWORD }) });
-  const { csrfToken } = (await login.json()) as { csrfToken: string };
-  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-  const tok = await api('POST', '/api/v1/tokens', null, { name: 'bench', scopes: ['read', 'write'] }, { cookie, 'x-csrf-token': csrfToken });
-  return tok.body.token;
-}
 
 /** Team i; the admin maintains team-0, so the home page has services and activity to show. */
 function team(i: number) {
@@ -194,10 +169,10 @@ async function main() {
   const build = spawnSync(process.execPath, ['scripts/build-web.js', '--if-stale', '--quiet'], { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   if (build.status !== 0) throw new Error('building the web UI failed');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ethos-bench-web-'));
-  const server = await startServer({ ETHOS_DATA_DIR: dataDir });
+  const server = await startEthos({ port: PORT, password: PASSWORD, env: { ETHOS_DATA_DIR: dataDir } });
   let browser: Browser | null = null;
   try {
-    const token = await adminToken();
+    const token = await adminToken(BASE, PASSWORD);
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
     log(`machine: ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, Chromium ${browser.version()}, database sqlite; load average ${os.loadavg()[0]!.toFixed(2)}`);
 
