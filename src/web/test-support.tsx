@@ -143,3 +143,22 @@ export async function click(name: string): Promise<void> {
   if (!el) throw new Error(`no button or link “${name}”; page text: ${text().slice(0, 400)}`);
   await act(async () => el.click());
 }
+
+/** The first link whose text is exactly `name`. */
+export const link = (name: string) => [...document.querySelectorAll('a')].find((a) => a.textContent === name);
+
+/** Clicks an element found by the test (fails naming `what`, with the page's text, when missing). */
+export async function clickElement(el: Element | null | undefined, what: string): Promise<void> {
+  if (!el) throw new Error(`no ${what}; page text: ${text().slice(0, 600)}`);
+  await act(async () => (el as HTMLElement).click());
+}
+
+/** Picks `option` in the Mantine select labelled `label`. */
+export async function choose(label: string, option: string): Promise<void> {
+  await clickElement(input(label), `select ${label}`);
+  await until(() => [...document.querySelectorAll('[role="option"]')].some((o) => o.textContent === option), `the option “${option}”`);
+  await clickElement(
+    [...document.querySelectorAll('[role="option"]')].find((o) => o.textContent === option),
+    option,
+  );
+}

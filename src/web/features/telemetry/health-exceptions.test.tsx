@@ -4,11 +4,10 @@
  * spans and log records with exception.* attributes go in as OTLP JSON over POST /v1/traces and
  * /v1/logs; the telemetry service's maintenance writes the RED metrics, as it does every 5 seconds.
  */
-import { act } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDoc, teamDoc, type TestContext } from '../../../server/test-support.ts';
 import { formatValue } from './metric-format.ts';
-import { click, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
+import { click, clickElement, link, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
 
 let t: TestContext & { admin: string };
 let collector = '';
@@ -54,13 +53,8 @@ function sendException(service: string, version: string, exception: Record<strin
 
 const tabs = () => [...document.querySelectorAll('[role="tab"]')].map((e) => e.textContent);
 const rows = (table: string) => [...document.querySelectorAll(`table[aria-label="${table}"] tbody tr`)].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
-const link = (name: string) => [...document.querySelectorAll('a')].find((a) => a.textContent === name);
 const badge = () => document.querySelector('dl.facts .mantine-Badge-label')?.textContent;
 
-async function clickElement(el: Element | null | undefined, what: string): Promise<void> {
-  if (!el) throw new Error(`no ${what}; page text: ${text().slice(0, 600)}`);
-  await act(async () => (el as HTMLElement).click());
-}
 const sortBy = (column: string) => clickElement([...document.querySelectorAll('table[aria-label="Routes"] th button')].find((b) => b.textContent?.startsWith(column)), `the ${column} header`);
 
 describe('service health and exceptions in the web UI', () => {

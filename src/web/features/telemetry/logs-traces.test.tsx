@@ -6,7 +6,7 @@
 import { act } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDoc, teamDoc, type TestContext } from '../../../server/test-support.ts';
-import { click, control, input, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
+import { choose, click, clickElement, control, input, link, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
 
 let t: TestContext & { admin: string };
 let collector = '';
@@ -89,23 +89,7 @@ const waterfall = () =>
 const spanRow = (name: string) => [...document.querySelectorAll('ol[aria-label="Spans"] > li > button')].find((b) => b.textContent?.includes(name));
 /** The trace search's rows, cell by cell (time left out: the server's clock is not the browser's). */
 const traceRows = () => [...document.querySelectorAll('table[aria-label="Traces"] tbody tr')].map((r) => [...r.querySelectorAll('td')].slice(1).map((c) => c.textContent));
-const link = (name: string) => [...document.querySelectorAll('a')].find((a) => a.textContent === name);
 const pause = (ms: number) => act(async () => new Promise((r) => setTimeout(r, ms)));
-
-async function clickElement(el: Element | null | undefined, what: string): Promise<void> {
-  if (!el) throw new Error(`no ${what}; page text: ${text().slice(0, 600)}`);
-  await act(async () => (el as HTMLElement).click());
-}
-
-/** Picks `option` in the Mantine select labelled `label`. */
-async function choose(label: string, option: string): Promise<void> {
-  await clickElement(input(label), `select ${label}`);
-  await until(() => [...document.querySelectorAll('[role="option"]')].some((o) => o.textContent === option), `the option “${option}”`);
-  await clickElement(
-    [...document.querySelectorAll('[role="option"]')].find((o) => o.textContent === option),
-    option,
-  );
-}
 
 describe('logs and traces in the web UI', () => {
   beforeAll(async () => {

@@ -7,7 +7,7 @@
 import { act } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceDoc, teamDoc, type TestContext } from '../../../server/test-support.ts';
-import { click, input, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
+import { choose, click, clickElement, input, link, see, show, signInNewUser, startUi, stopUi, type, until } from '../../test-support.tsx';
 
 let t: TestContext & { admin: string };
 const MiB = 1024 * 1024;
@@ -31,22 +31,6 @@ const tabs = () => [...document.querySelectorAll('[role="tab"]')].map((e) => e.t
 const metricRows = () => [...document.querySelectorAll('table[aria-label="Metrics"] tbody tr')].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
 /** A chart's series as its table shows them: label, latest (or hovered) value, lowest, highest. */
 const series = (metric: string) => [...document.querySelectorAll(`table[aria-label="Series of ${metric}"] tbody tr`)].map((r) => [...r.querySelectorAll('td')].map((c) => c.textContent));
-const link = (name: string) => [...document.querySelectorAll('a')].find((a) => a.textContent === name);
-
-async function clickElement(el: Element | null | undefined, what: string): Promise<void> {
-  if (!el) throw new Error(`no ${what}; page text: ${text().slice(0, 600)}`);
-  await act(async () => (el as HTMLElement).click());
-}
-
-/** Picks `option` in the Mantine select labelled `label`. */
-async function choose(label: string, option: string): Promise<void> {
-  await clickElement(input(label), `select ${label}`);
-  await until(() => [...document.querySelectorAll('[role="option"]')].some((o) => o.textContent === option), `the option “${option}”`);
-  await clickElement(
-    [...document.querySelectorAll('[role="option"]')].find((o) => o.textContent === option),
-    option,
-  );
-}
 
 describe('metrics in the web UI', () => {
   beforeAll(async () => {
