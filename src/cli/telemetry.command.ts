@@ -80,7 +80,8 @@ export function registerTelemetryCommands(program: Command): void {
           : await api.request('GET', apiPath('/api/v1/telemetry/exceptions', id), { schema: exceptionGroupSchema });
         if (group.service !== service) throw new CliError(`exception group ${id} belongs to "${group.service}", not "${service}"`);
         if (opts.output === 'json' || opts.output === 'yaml') return printData(group, opts.output);
-        print(`#${group.id} ${group.type}: ${group.message}`);
+        print(group.title ? `#${group.id} ${group.title} (${group.type}: ${group.message})` : `#${group.id} ${group.type}: ${group.message}`);
+        if (group.rule) print(`grouped by fingerprint rule ${group.rule.index + 1} ("${group.rule.group}") of ExceptionRules/${group.service}, revision ${group.rule.revision}`);
         print(`status ${group.status}${group.regressed ? ' (regressed)' : ''}, ${group.count} times, first ${new Date(group.firstSeen).toISOString()}, last ${new Date(group.lastSeen).toISOString()}`);
         if (group.versions.length) print(`versions: ${group.versions.map((v) => `${v.version} (${v.count})`).join(', ')}`);
         if (group.sample.traceId) print(`trace: ${group.sample.traceId}`);
@@ -96,7 +97,7 @@ export function registerTelemetryCommands(program: Command): void {
           { header: 'count', value: (g) => g.count },
           { header: 'last seen', value: (g) => new Date(g.lastSeen).toISOString().replace(/\.\d+Z$/, 'Z') },
           { header: 'versions', value: (g) => g.versions.map((v) => v.version).join(','), max: 30 },
-          { header: 'exception', value: (g) => `${g.type}: ${g.message}`, max: 80 },
+          { header: 'exception', value: (g) => g.title ?? `${g.type}: ${g.message}`, max: 80 },
         ],
         opts.output,
       );

@@ -18,7 +18,7 @@ import { createIdentityService, identityRoutes, type IdentitySettings } from './
 import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
 import { createQuotaGuard, type QuotaLimits } from './modules/telemetry/quotas.ts';
-import { createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
+import { createExceptionRules, createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -80,6 +80,8 @@ export async function buildApp(deps: AppDeps) {
   });
   const catalog = createCatalog({ db, kinds, resources, missingUsers: (names, ex) => identity.missingUsers(names, ex) });
   late.catalog = catalog;
+  const exceptionRules = createExceptionRules({ resources, serviceOwners: (names) => catalog.serviceOwners(names), now: () => clock.now().getTime() });
+  kinds.register(exceptionRules.kind);
   const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u, ex) => identity.emailsOf(u, ex), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
   const maintenance = createMaintenance(db);
   const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex), noteWrites: (n) => maintenance.noteWrites(n) });
@@ -103,14 +105,14 @@ export async function buildApp(deps: AppDeps) {
     now: () => clock.now().getTime(),
   });
   const telemetry = createTelemetryService({
-    quotas, metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
+    quotas, metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, exceptionRules: exceptionRules.rules, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
 
   await app.register(cookie);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Ethos API', version: '1', description: 'Owned, versioned resources; change requests; auth.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'ethos_session' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'ethos_session' } }, schemas: kinds.openApiSchemas() },
       security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,

@@ -153,7 +153,16 @@ export const exceptionGroupSchema = z.object({
   service: z.string(),
   type: z.string(),
   message: z.string(),
-  basis: z.enum(['frames', 'message']).describe('grouped by in-app stack frames, or (without them) by the masked message'),
+  basis: z.enum(['frames', 'message', 'rule']).describe("grouped by in-app stack frames, by the masked message (without them), or by one of the service's fingerprint rules"),
+  title: z.string().nullable().describe("the title the fingerprint rule gives the group (null: show the type and message)"),
+  rule: z
+    .object({
+      group: z.string().describe("the rule's group: its custom fingerprint"),
+      index: z.number().int().describe('its index in spec.rules of the ExceptionRules named after the service'),
+      revision: z.number().int().describe('the revision of that ExceptionRules'),
+    })
+    .nullable()
+    .describe('the fingerprint rule that grouped the latest occurrence; null for the built-in fingerprint'),
   firstSeen: z.number(),
   lastSeen: z.number(),
   count: z.number().int(),

@@ -61,6 +61,12 @@ describe.each(databases)('permission matrix on %s', (dbKind) => {
     { path: 'PATCH resolve an exception group', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => ({ method: 'PATCH', url: `/api/v1/telemetry/exceptions/${await exceptionGroup(i)}`, body: { status: 'resolved' } }) },
     { path: 'PUT update a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`u${i}`), { method: 'PUT', url: `/api/v1/resources/Service/u${i}`, body: serviceDoc(`u${i}`, 'payments', { tier: '2' }) }) },
     { path: 'PUT create a service', expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 }, setup: async (i) => ({ method: 'PUT', url: `/api/v1/resources/Service/c${i}`, body: serviceDoc(`c${i}`, 'payments') }) },
+    // rules follow their service's owner; another team proposes them (see exception-rules.test.ts)
+    {
+      path: 'PUT create exception fingerprint rules of a service',
+      expect: { member: 201, maintainer: 201, otherTeam: 403, admin: 201 },
+      setup: async (i) => (await svc(`er${i}`), { method: 'PUT', url: `/api/v1/resources/ExceptionRules/er${i}`, body: { apiVersion: 'ethos/v1', kind: 'ExceptionRules', metadata: { name: `er${i}`, owner: 'payments' }, spec: { rules: [{ match: { type: '^TimeoutError$' }, group: 'timeouts' }] } } }),
+    },
     { path: 'DELETE a service', expect: { member: 200, maintainer: 200, otherTeam: 403, admin: 200 }, setup: async (i) => (await svc(`d${i}`), { method: 'DELETE', url: `/api/v1/resources/Service/d${i}` }) },
     {
       path: 'POST rollback',

@@ -1,5 +1,5 @@
 import type { Transaction } from 'kysely';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Database } from '../../platform/db.ts';
 import type { Actor } from '../../platform/permissions.ts';
 import type { ResourceDocument } from '../../../shared/resource.schema.ts';
@@ -63,5 +63,18 @@ export class KindRegistry {
 
   list(): string[] {
     return [...this.kinds.keys()].sort();
+  }
+
+  /**
+   * Each kind's spec schema for OpenAPI's `components.schemas`, as `<Kind>Spec`: the resource
+   * routes take any kind, so the document's `spec` is described here, one schema per kind.
+   */
+  openApiSchemas(): Record<string, Record<string, unknown>> {
+    const out: Record<string, Record<string, unknown>> = {};
+    for (const kind of this.list()) {
+      const { $schema: _, ...schema } = z.toJSONSchema(this.kinds.get(kind)!.spec, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+      out[`${kind}Spec`] = { ...schema, description: [schema.description, `The spec of a ${kind} document (PUT /api/v1/resources/${kind}/{name}, POST /api/v1/apply).`].filter(Boolean).join(' ') };
+    }
+    return out;
   }
 }

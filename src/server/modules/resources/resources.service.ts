@@ -387,6 +387,28 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     writeInTransaction,
 
     /**
+     * A value that changes with every committed write of the given kinds (create, update, delete,
+     * rollback, merge), on every replica: caches of a kind compare it instead of reloading.
+     * @remarks Rows are never removed and every write adds one to a revision, so (count, sum) only grows.
+     */
+    async kindVersion(kindNames: string[]): Promise<string> {
+      const rows = await db
+        .selectFrom('resources')
+        .select((eb) => ['kind', eb.fn.countAll().as('n'), eb.fn.sum<number | string>('revision').as('revisions')])
+        .where('kind', 'in', kindNames)
+        .groupBy('kind')
+        .orderBy('kind')
+        .execute();
+      return rows.map((r) => `${r.kind}:${r.n}:${r.revisions}`).join(',');
+    },
+
+    /** Every live resource of a kind, unpaginated: for caches of small kinds (not for API answers). */
+    async listAllLive(kind: string): Promise<ResourceView[]> {
+      const rows = await db.selectFrom('resources').selectAll().where('kind', '=', kind).where('deleted', '=', 0).orderBy('name_key').execute();
+      return rows.map(rowToView);
+    },
+
+    /**
      * Reads (and on PostgreSQL locks) the current rows of many resources in one query, for the
      * writes that follow in the same transaction: a batch costs one round trip, not one a document.
      */

@@ -10,6 +10,7 @@ export { MetricStore } from './tsdb/metric-store.ts';
 export { LogStore } from './logs/log-store.ts';
 export { TraceStore } from './traces/trace-store.ts';
 export { ExceptionStore } from './exceptions/exception-store.ts';
+export { createExceptionRules, type ExceptionRuleSet } from './exceptions/exception-rules.ts';
 
 /** About this many points per series when a query names no step. */
 const DEFAULT_POINTS = 240;

@@ -10,6 +10,7 @@ import { RedAggregator } from './traces/red.ts';
 import type { QuotaGuard, QuotaView } from './quotas.ts';
 import type { ExceptionGroup, ExceptionStatus, ExceptionStore } from './exceptions/exception-store.ts';
 import { exceptionsFromLogs, exceptionsFromSpans } from './exceptions/extract.ts';
+import { recordExceptions, type ExceptionRuleSet } from './exceptions/exception-rules.ts';
 import type { SpanRecord, TraceQuery, TraceStore, TraceSummary } from './traces/trace-store.ts';
 import type { ServiceMetrics } from './otlp/otlp-metrics.ts';
 import { describeSeries, histogramFamilies, type DescribedSeries } from './prometheus/remote-write-samples.ts';
@@ -94,6 +95,8 @@ export function createTelemetryService(deps: {
   logs?: LogStore;
   traces?: TraceStore;
   exceptions?: ExceptionStore;
+  /** Teams' fingerprint rules, applied when exceptions are grouped; without them, the built-in fingerprint. */
+  exceptionRules?: ExceptionRuleSet;
   /** Per-team quotas; without them nothing is limited. */
   quotas?: QuotaGuard;
   serviceOwners(names: string[]): Promise<Map<string, string>>;
@@ -296,7 +299,7 @@ export function createTelemetryService(deps: {
       const rejections = new Rejections();
       const records = await admitRecords(actor, groups.map((g) => ({ ...g, items: g.records })), 'logs', rejections);
       const accepted = deps.logs.append(records);
-      deps.exceptions?.record(exceptionsFromLogs(records));
+      await recordExceptions(deps.exceptions, deps.exceptionRules, exceptionsFromLogs(records));
       return { accepted, rejected: rejections.count, messages: rejections.messages('log record') };
     },
 
@@ -306,7 +309,7 @@ export function createTelemetryService(deps: {
       const rejections = new Rejections();
       const spans = await admitRecords(actor, groups.map((g) => ({ ...g, items: g.spans })), 'spans', rejections);
       const accepted = deps.traces.append(spans);
-      deps.exceptions?.record(exceptionsFromSpans(spans));
+      await recordExceptions(deps.exceptions, deps.exceptionRules, exceptionsFromSpans(spans));
       red.observe(spans);
       return { accepted, rejected: rejections.count, messages: rejections.messages('span') };
     },

@@ -8,6 +8,7 @@ import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import { occurrenceSeries, useException, useSetExceptionStatus, type ExceptionDetail, type ExceptionStatus } from './exceptions.api.ts';
 import { MetricChart } from './metric-chart.tsx';
 import { formatTimestamp } from './metric-format.ts';
+import { GroupedBy } from './exception-rules.tsx';
 import { ExceptionStatusBadge } from './telemetry-ui.tsx';
 import { traceUrl } from './traces.api.ts';
 import { Attributes } from './waterfall.tsx';
@@ -79,7 +80,9 @@ function ExceptionBody({ group }: { group: ExceptionDetail }) {
         <dt>Last seen</dt>
         <dd>{at(group.lastSeen)}</dd>
         <dt>Grouped by</dt>
-        <dd>{group.basis === 'frames' ? 'its type and the service’s own stack frames' : 'its type and message (no frames of the service’s own code)'}</dd>
+        <dd>
+          <GroupedBy group={group} />
+        </dd>
       </dl>
       <StatusActions group={group} />
 
@@ -164,7 +167,7 @@ export default function ExceptionPage() {
   const { id = '' } = useParams();
   const valid = /^[1-9]\d{0,15}$/.test(id);
   const group = useException(Number(id), valid);
-  useDocumentTitle(group.data ? `${group.data.type}: ${group.data.service}` : 'Exception');
+  useDocumentTitle(group.data ? `${group.data.title ?? group.data.type}: ${group.data.service}` : 'Exception');
 
   let body;
   if (!valid) body = <EmptyState title="This is not an exception group">An exception group’s address ends in its number.</EmptyState>;
@@ -184,7 +187,10 @@ export default function ExceptionPage() {
         <AppLink to="/telemetry/exceptions">Exceptions</AppLink>
         <Text size="sm">#{id}</Text>
       </Breadcrumbs>
-      <PageHeader title={group.data ? group.data.type || 'Error' : 'Exception'} subtitle={group.data && <span className={classes.wrap}>{group.data.message}</span>} />
+      <PageHeader
+        title={group.data ? group.data.title || group.data.type || 'Error' : 'Exception'}
+        subtitle={group.data && <span className={classes.wrap}>{group.data.title ? `${group.data.type}: ${group.data.message}` : group.data.message}</span>}
+      />
       {body}
     </>
   );

@@ -34,9 +34,10 @@ export function ExceptionTable({ items, busy = false, showService = true }: { it
             <Table.Tr key={g.id}>
               <Table.Td className={classes.wrap}>
                 <Anchor component={Link} to={exceptionUrl(g.id)} size="sm" fw={500}>
-                  {g.type || 'Error'}
+                  {g.title || g.type || 'Error'}
                 </Anchor>
-                <div className={classes.message}>{g.message}</div>
+                <div className={classes.message}>{g.title ? `${g.type}: ${g.message}` : g.message}</div>
+                {g.rule && <div className={classes.message}>grouped by the rule “{g.rule.group}”</div>}
               </Table.Td>
               {showService && (
                 <Table.Td className={classes.wrap}>

@@ -1,5 +1,7 @@
 import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '../../app/api.ts';
+import { api, ApiError } from '../../app/api.ts';
+import type { ResourceView } from '../../app/types.ts';
+import { EXCEPTION_RULES_KIND, type ExceptionRulesSpec } from '../../../shared/exception-rules.schema.ts';
 import type { ExceptionGroupView, MetricQueryResult } from '../../../shared/telemetry.schema.ts';
 
 export type { ExceptionGroupView };
@@ -66,6 +68,25 @@ export function serviceHasExceptionsQuery(service: string) {
     queryKey: ['telemetry', 'has-exceptions', service],
     queryFn: async ({ signal }) => (await api<{ items: ExceptionGroupView[] }>('/telemetry/exceptions', { query: { service, from: 'now-7d', limit: 1 }, signal })).items.length > 0,
   });
+}
+
+/** A service's fingerprint rules: the ExceptionRules resource named after it, or null when it has none. */
+export function exceptionRulesQuery(service: string) {
+  return queryOptions({
+    queryKey: ['telemetry', 'exception-rules', service.toLowerCase()],
+    queryFn: async ({ signal }) => {
+      try {
+        return await api<ResourceView & { spec: ExceptionRulesSpec }>(`/resources/${EXCEPTION_RULES_KIND}/${encodeURIComponent(service)}`, { signal });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404) return null;
+        throw err;
+      }
+    },
+  });
+}
+
+export function useExceptionRules(service: string) {
+  return useQuery(exceptionRulesQuery(service));
 }
 
 /** The address of a group's page. */

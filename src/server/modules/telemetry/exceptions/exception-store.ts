@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fingerprint } from './fingerprint.ts';
+import { fingerprintOfFrames, parseFrames, ruleFingerprint, type Frame, type GroupingBasis } from './fingerprint.ts';
 
 /** One exception as it happened (from a log record or a span event). */
 export interface ExceptionOccurrence {
@@ -18,13 +18,30 @@ export interface ExceptionOccurrence {
 
 export type ExceptionStatus = 'unresolved' | 'resolved' | 'ignored';
 
+/** The fingerprint rule an occurrence matched: its group, its title, and where it is written. */
+export interface RuleMatch {
+  group: string;
+  title: string | null;
+  /** Its index in `spec.rules`. */
+  index: number;
+  /** The revision of the service's ExceptionRules that held it. */
+  revision: number;
+}
+
+/** Finds the fingerprint rule of an occurrence (its frames already parsed), or null for the built-in fingerprint. */
+export type RuleMatcher = (occurrence: ExceptionOccurrence, frames: Frame[]) => RuleMatch | null;
+
 /** A group of occurrences with the same fingerprint. */
 export interface ExceptionGroup {
   id: number;
   service: string;
   type: string;
   message: string;
-  basis: 'frames' | 'message';
+  basis: GroupingBasis;
+  /** The title a fingerprint rule gives the group; null without one. */
+  title: string | null;
+  /** The fingerprint rule that made the group (as of its latest occurrence); null for the built-in fingerprint. */
+  rule: Omit<RuleMatch, 'title'> | null;
   firstSeen: number;
   lastSeen: number;
   count: number;
@@ -42,7 +59,9 @@ interface GroupRow {
   service: string;
   type: string;
   message: string;
-  basis: 'frames' | 'message';
+  basis: GroupingBasis;
+  title: string | null;
+  rule: string | null;
   first_seen: number;
   last_seen: number;
   count: number;
@@ -76,7 +95,7 @@ export class ExceptionStore {
         id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE, service TEXT NOT NULL, type TEXT NOT NULL, message TEXT NOT NULL,
         basis TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL, count INTEGER NOT NULL,
         status TEXT NOT NULL DEFAULT 'unresolved', regressed INTEGER NOT NULL DEFAULT 0, resolved_in_version TEXT, resolved_at REAL,
-        sample TEXT NOT NULL);
+        sample TEXT NOT NULL, title TEXT, rule TEXT);
       CREATE INDEX IF NOT EXISTS exception_groups_service ON exception_groups (service, last_seen);
       CREATE TABLE IF NOT EXISTS exception_versions (
         group_id INTEGER NOT NULL, version TEXT NOT NULL, count INTEGER NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
@@ -84,19 +103,28 @@ export class ExceptionStore {
       CREATE TABLE IF NOT EXISTS exception_minutes (
         group_id INTEGER NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (group_id, minute)) WITHOUT ROWID;
     `);
+    // files written before fingerprint rules lack their columns
+    const columns = new Set((this.db.prepare('PRAGMA table_info(exception_groups)').all() as { name: string }[]).map((c) => c.name));
+    if (!columns.has('title')) this.db.exec('ALTER TABLE exception_groups ADD COLUMN title TEXT');
+    if (!columns.has('rule')) this.db.exec('ALTER TABLE exception_groups ADD COLUMN rule TEXT');
   }
 
-  /** Records occurrences (one transaction); returns the groups they went to. */
-  record(occurrences: ExceptionOccurrence[]): number[] {
+  /**
+   * Records occurrences (one transaction); returns the groups they went to. An occurrence that
+   * `matchRule` matches goes to its rule's group, the others by their built-in fingerprint.
+   */
+  record(occurrences: ExceptionOccurrence[], matchRule?: RuleMatcher): number[] {
     const ids: number[] = [];
     if (!occurrences.length) return ids;
     const find = this.db.prepare('SELECT * FROM exception_groups WHERE fingerprint = ?');
     const insert = this.db.prepare(
-      'INSERT INTO exception_groups (fingerprint, service, type, message, basis, first_seen, last_seen, count, sample) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)',
+      'INSERT INTO exception_groups (fingerprint, service, type, message, basis, first_seen, last_seen, count, sample, title, rule) VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)',
     );
     const update = this.db.prepare(
       'UPDATE exception_groups SET last_seen = MAX(last_seen, ?), first_seen = MIN(first_seen, ?), count = count + 1, sample = CASE WHEN ? >= last_seen THEN ? ELSE sample END, status = ?, regressed = ? WHERE id = ?',
     );
+    // a rule's group takes the title and rule of its latest match (a changed rule shows from its next occurrence)
+    const retitle = this.db.prepare('UPDATE exception_groups SET title = ?, rule = ? WHERE id = ?');
     const version = this.db.prepare(
       `INSERT INTO exception_versions (group_id, version, count, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
        ON CONFLICT (group_id, version) DO UPDATE SET count = count + 1, first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)`,
@@ -106,12 +134,15 @@ export class ExceptionStore {
     );
     this.db.transaction(() => {
       for (const o of occurrences) {
-        const { fingerprint: fp, basis } = fingerprint(o.service, o.type, o.message, o.stacktrace);
+        const frames = parseFrames(o.stacktrace);
+        const match = matchRule?.(o, frames) ?? null;
+        const { fingerprint: fp, basis } = match ? { fingerprint: ruleFingerprint(o.service, match.group), basis: 'rule' as const } : fingerprintOfFrames(o.service, o.type, o.message, frames);
+        const rule = match ? JSON.stringify({ group: match.group, index: match.index, revision: match.revision }) : null;
         const sample = JSON.stringify({ version: o.version, t: o.t, type: o.type, message: o.message, stacktrace: o.stacktrace, traceId: o.traceId, spanId: o.spanId, attributes: o.attributes });
         const row = find.get(fp) as GroupRow | undefined;
         let id: number;
         if (!row) {
-          id = Number(insert.run(fp, o.service, o.type, o.message.slice(0, 1000), basis, o.t, o.t, sample).lastInsertRowid);
+          id = Number(insert.run(fp, o.service, o.type, o.message.slice(0, 1000), basis, o.t, o.t, sample, match?.title ?? null, rule).lastInsertRowid);
         } else {
           id = row.id;
           let status = row.status;
@@ -123,6 +154,7 @@ export class ExceptionStore {
             regressed = 1;
           }
           update.run(o.t, o.t, o.t, sample, status, regressed, id);
+          if (match && o.t >= row.last_seen) retitle.run(match.title, rule, id);
         }
         if (o.version) version.run(id, o.version, o.t, o.t);
         minute.run(id, Math.floor(o.t / 60_000));
@@ -204,6 +236,8 @@ export class ExceptionStore {
       type: r.type,
       message: r.message,
       basis: r.basis,
+      title: r.title,
+      rule: r.rule ? (JSON.parse(r.rule) as ExceptionGroup['rule']) : null,
       firstSeen: r.first_seen,
       lastSeen: r.last_seen,
       count: r.count,

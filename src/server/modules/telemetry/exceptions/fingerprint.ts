@@ -67,14 +67,28 @@ export function maskMessage(message: string): string {
 /** Frames of the service's own code that make a group (the top ones; outer frames vary less usefully). */
 const FINGERPRINT_FRAMES = 5;
 
+/** How an occurrence was grouped: by in-app frames, by the masked message, or by a team's fingerprint rule. */
+export type GroupingBasis = 'frames' | 'message' | 'rule';
+
+const hash = (parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+
 /**
  * The fingerprint of an exception: its type and its in-app frames (function and file, no line
  * numbers, so a deploy that moves code keeps the group), else its type and masked message.
  */
 export function fingerprint(service: string, type: string, message: string, stack: string): { fingerprint: string; basis: 'frames' | 'message' } {
-  const frames = parseFrames(stack).filter((f) => f.inApp).slice(0, FINGERPRINT_FRAMES);
+  return fingerprintOfFrames(service, type, message, parseFrames(stack));
+}
+
+/** {@link fingerprint} of frames already parsed. */
+export function fingerprintOfFrames(service: string, type: string, message: string, parsed: Frame[]): { fingerprint: string; basis: 'frames' | 'message' } {
+  const frames = parsed.filter((f) => f.inApp).slice(0, FINGERPRINT_FRAMES);
   const basis = frames.length ? 'frames' : 'message';
   const material = basis === 'frames' ? frames.map((f) => `${f.fn}@${f.file}`).join('|') : maskMessage(message);
-  const hash = createHash('sha256').update(`${service}\u0000${type}\u0000${basis}\u0000${material}`).digest('hex').slice(0, 24);
-  return { fingerprint: hash, basis };
+  return { fingerprint: hash([service, type, basis, material]), basis };
+}
+
+/** The fingerprint of a fingerprint rule's group: the service and the group's name, nothing of the exception. */
+export function ruleFingerprint(service: string, group: string): string {
+  return hash([service, 'rule', group]);
 }
