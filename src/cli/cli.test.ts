@@ -399,4 +399,48 @@ spec:
     const resolved = await ethos(['exceptions', 'cli-exc', id, '--status', 'resolved']);
     expect(resolved.stdout).toContain('status resolved');
   });
+  it('quotas lists teams\' telemetry usage against their limits; quotas set changes them for admins only', async () => {
+    const minted = await fetch(`${url}/api/v1/tokens`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await adminToken()}` }, body: JSON.stringify({ name: 'otel-quotas', type: 'ingest', scopes: ['ingest'] }) });
+    const { token } = (await minted.json()) as { token: string };
+    // three series of checkout, which payments owns
+    const points = ['a', 'b', 'c'].map((pod) => ({ timeUnixNano: `${BigInt(Date.now() - 1000) * 1_000_000n}`, asDouble: 1, attributes: [{ key: 'pod', value: { stringValue: pod } }] }));
+    const body = { resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] }, scopeMetrics: [{ metrics: [{ name: 'mem', gauge: { dataPoints: points } }] }] }] };
+    expect((await fetch(`${url}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify(body) })).status).toBe(200);
+
+    const set = await ethos(['quotas', 'set', 'payments', '--active-series', '4', '--spans-per-second', '500']);
+    expect(set.stderr).toBe('');
+    expect(set.code).toBe(0);
+    expect(set.stdout.split('\n').slice(0, 4)).toEqual([
+      expect.stringMatching(/^MEASURE\s+USED\s+LIMIT\s+USE\s+LIMIT SET BY$/),
+      expect.stringMatching(/^active series\s+3\s+4\s+75%\s+admin$/),
+      expect.stringMatching(/^log records\/s\s+0\s+100000\s+0%\s+default$/),
+      expect.stringMatching(/^spans\/s\s+0\s+500\s+0%\s+admin$/),
+    ]);
+
+    const list = await ethos(['quotas']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^TEAM\s+ACTIVE SERIES\s+LOG RECORDS\/S\s+SPANS\/S\s+LIMITS\n/);
+    expect(list.stdout).toMatch(/\npayments\s+3\/4 \(75%\)\s+0\/100000 \(0%\)\s+0\/500 \(0%\)\s+admin\n/);
+    expect(list.stdout).toMatch(/\nplatform\s+0\/1000000 \(0%\)\s+0\/100000 \(0%\)\s+0\/100000 \(0%\)\s+default\n/);
+
+    const reset = await ethos(['quotas', 'set', 'payments', '--spans-per-second', 'default', '-o', 'json']);
+    expect(reset.stderr).toBe('');
+    expect(reset.code).toBe(0);
+    expect(JSON.parse(reset.stdout)).toMatchObject({ team: 'payments', limits: { activeSeries: 4, spansPerSecond: 100_000 }, overrides: { activeSeries: 4, logRecordsPerSecond: null, spansPerSecond: null }, usage: { activeSeries: 3 } });
+
+    const refused = await ethos(['quotas', 'set', 'payments', '--active-series', '1000'], { env: { ETHOS_CONFIG: bobConfig } });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe('ethos: only an administrator may do this [FORBIDDEN]\n');
+    const asBob = await ethos(['quotas', 'payments', '-o', 'json'], { env: { ETHOS_CONFIG: bobConfig } });
+    expect(asBob.stderr).toBe('');
+    expect(asBob.code).toBe(0);
+    expect(JSON.parse(asBob.stdout).limits.activeSeries).toBe(4);
+
+    const nothing = await ethos(['quotas', 'set', 'payments']);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain('give at least one of --active-series, --log-records-per-second, --spans-per-second');
+    const negative = await ethos(['quotas', 'set', 'payments', '--active-series', '-3']);
+    expect(negative.code).not.toBe(0);
+    expect(negative.stderr).toContain('expected a whole number, or "default"');
+  });
 });

@@ -4,6 +4,7 @@ import { registerBackstageCommand } from './backstage.command.ts';
 import { registerChangeRequestCommands } from './cr.command.ts';
 import { registerLoginCommand } from './login.command.ts';
 import { CliError } from './output.ts';
+import { registerQuotaCommands } from './quotas.command.ts';
 import { registerResourceCommands } from './resource.command.ts';
 import { registerServerCommands } from './serve.command.ts';
 import { registerTelemetryCommands } from './telemetry.command.ts';
@@ -25,6 +26,7 @@ registerTokenCommands(program);
 registerUserCommands(program);
 registerBackstageCommand(program);
 registerTelemetryCommands(program);
+registerQuotaCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);

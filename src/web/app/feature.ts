@@ -38,6 +38,14 @@ export interface ServiceTab {
   hasContent?(service: ResourceView, queryClient: QueryClient): Promise<boolean>;
 }
 
+/** A section of a team's page, contributed by a feature (below the team's contacts); loaded on first use. */
+export interface TeamSection {
+  id: string;
+  /** Lower comes first. */
+  order: number;
+  load(): Promise<{ default: ComponentType<{ team: ResourceView }> }>;
+}
+
 /** A control in the header, left of the colour-scheme switch (a feature's status at a glance). */
 export interface HeaderItem {
   id: string;
@@ -62,6 +70,7 @@ export interface WebFeature {
   /** Small controls in the header; loaded with the shell, so keep them light. */
   header?: HeaderItem[];
   serviceTabs?: ServiceTab[];
+  teamSections?: TeamSection[];
 }
 
 /** A route whose page module (default export) loads on first visit; `prefetch` starts its data meanwhile. */

@@ -1,7 +1,9 @@
 import { Anchor, Badge, Breadcrumbs, Button, Card, Group, List, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../../app/api.ts';
+import { features } from '../../app/features.ts';
 import { roleIn, useMe } from '../../app/session.tsx';
 import { LifecycleBadge, TierBadge } from '../../app/ui/badges.tsx';
 import { AppLink, editUrl, ExternalLink, historyUrl, resourceUrl } from '../../app/ui/links.tsx';
@@ -10,6 +12,12 @@ import { PagerControls, useLocalPager } from '../../app/ui/pager.tsx';
 import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import type { TeamSpec } from '../../app/types.ts';
 import { useResource, useResourceList } from './catalog.api.ts';
+
+/** The sections other features add to the page, each loaded on first use. */
+const sections = features
+  .flatMap((f) => f.teamSections ?? [])
+  .sort((a, b) => a.order - b.order)
+  .map((s) => ({ ...s, Component: lazy(s.load) }));
 
 /** Resources of one kind that the team owns, a page at a time. */
 function Owned({ team, kind }: { team: string; kind: string }) {
@@ -159,6 +167,11 @@ export default function TeamPage() {
               </List>
             )}
           </Card>
+          {sections.map((s) => (
+            <Suspense key={s.id} fallback={<PageLoader />}>
+              <s.Component team={t} />
+            </Suspense>
+          ))}
         </Stack>
         <Stack>
           {kinds.isPending ? (

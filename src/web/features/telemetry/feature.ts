@@ -1,11 +1,13 @@
 import { lazyPage, type WebFeature } from '../../app/feature.ts';
+import { resourceListQuery, resourceQuery } from '../catalog/catalog.api.ts';
 import { exceptionFilter, exceptionListQuery, exceptionQuery, serviceHasExceptionsQuery } from './exceptions.api.ts';
 import { RED } from './red-health.ts';
 import { logFilter, logSearchQuery, serviceHasLogsQuery } from './logs.api.ts';
+import { quotaQuery, USAGE_PAGE_SIZE } from './quotas.api.ts';
 import { metricListQuery, telemetryServicesQuery } from './telemetry.api.ts';
 import { serviceHasTracesQuery, traceFilter, traceQuery, traceSearchQuery } from './traces.api.ts';
 
-/** Telemetry: the Metrics, Logs, Traces and Exceptions pages, and the service page's Health tab and the service page's tabs of each (server: telemetry). */
+/** Telemetry: the Metrics, Logs, Traces, Exceptions and usage pages, the service page's Health tab and a tab of each, and the team page's usage (server: telemetry). */
 export const telemetryFeature: WebFeature = {
   name: 'telemetry',
   routes: [
@@ -35,13 +37,25 @@ export const telemetryFeature: WebFeature = {
         if (/^[1-9]\d{0,15}$/.test(params.id ?? '')) void qc.prefetchQuery(exceptionQuery(Number(params.id)));
       },
     }),
+    lazyPage('/telemetry/usage', () => import('./quotas.page.tsx'), {
+      prefetch: (qc, { search }) => void qc.prefetchQuery(resourceListQuery('Team', { q: search.get('q')?.trim() || undefined, limit: USAGE_PAGE_SIZE })),
+    }),
+    lazyPage('/telemetry/usage/:team', () => import('./team-usage.page.tsx'), {
+      prefetch: (qc, { params }) => {
+        if (!params.team) return;
+        void qc.prefetchQuery(resourceQuery('Team', params.team));
+        void qc.prefetchQuery(quotaQuery(params.team));
+      },
+    }),
   ],
   nav: [
     { label: 'Metrics', to: '/telemetry/metrics', section: 'main', order: 50 },
     { label: 'Logs', to: '/telemetry/logs', section: 'main', order: 52 },
     { label: 'Traces', to: '/telemetry/traces', section: 'main', order: 54 },
     { label: 'Exceptions', to: '/telemetry/exceptions', section: 'main', order: 56 },
+    { label: 'Telemetry usage', to: '/telemetry/usage', section: 'main', order: 58 },
   ],
+  teamSections: [{ id: 'telemetry-usage', order: 10, load: () => import('./team-usage.section.tsx') }],
   serviceTabs: [
     {
       id: 'health',
