@@ -284,6 +284,24 @@ async function dayOfData(base: string, ingest: string, reader: string, labels: B
   await q('24 h at 1 min step, one series (counter, rate)', `${day}/bench_requests_0_total/query?${range}&fn=rate&where=pod=pod-0`);
   await q(`24 h at 1 min step, sum over ${DAY_SERIES / 2} series (gauge)`, `${day}/bench_queue_depth_1/query?${range}&fn=sum`);
   await q(`24 h at 1 min step, rate summed over ${DAY_SERIES / 2} series (counter)`, `${day}/bench_requests_0_total/query?${range}&fn=rate`);
+
+  // once the 1-minute rollups are done (up to 15 minutes to 2 hours ago), the same queries read them
+  const t0 = performance.now();
+  for (;;) {
+    const status = (await (await fetch(`${base}/api/v1/telemetry/storage`, { headers: { authorization: `Bearer ${reader}` } })).json()) as { rollupBacklog: number; rollups: { completeTo: number | null }[] };
+    const done = status.rollups[0]?.completeTo ?? 0;
+    if (done >= end - 2 * 3600_000 - 15 * 60_000 && status.rollupBacklog === 0) {
+      log(`Ethos: 1-minute rollups done up to ${new Date(done).toISOString()} after ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      break;
+    }
+    if (performance.now() - t0 > 600_000) throw new Error('rollups did not catch up in 10 minutes');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  await q('24 h at 1 min step, one series (gauge, avg), from rollups', `${day}/bench_queue_depth_1/query?${range}&fn=avg&where=pod=pod-1`);
+  await q('24 h at 1 min step, one series (counter, rate), from rollups', `${day}/bench_requests_0_total/query?${range}&fn=rate&where=pod=pod-0`);
+  await q(`24 h at 1 min step, sum over ${DAY_SERIES / 2} series (gauge), from rollups`, `${day}/bench_queue_depth_1/query?${range}&fn=sum`);
+  await q(`24 h at 1 min step, rate summed over ${DAY_SERIES / 2} series (counter), from rollups`, `${day}/bench_requests_0_total/query?${range}&fn=rate`);
+  await q(`30 days at 1 h step, sum over ${DAY_SERIES / 2} series (gauge), from rollups`, `${day}/bench_queue_depth_1/query?from=${end - 30 * 86_400_000}&to=${end}&step=3600&fn=sum`);
 }
 
 async function benchPrometheus(rounds: Buffer[][]) {

@@ -20,6 +20,8 @@ import { createResourceService, KindRegistry, resourceRoutes } from './modules/r
 import { createQuotaGuard, type QuotaLimits } from './modules/telemetry/quotas.ts';
 import { createExceptionRules, createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
+import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
+import type { TelemetryRetention } from './settings.ts';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +47,8 @@ export interface AppDeps {
   telemetryDir?: string;
   /** Default per-team telemetry quotas. */
   telemetryQuotas?: Partial<QuotaLimits>;
+  /** How long telemetry is kept (defaults: raw 7 days, 1-minute rollups 35 days, 1-hour 400 days, exceptions 35 days). */
+  telemetryRetention?: Partial<TelemetryRetention>;
 }
 
 /**
@@ -87,10 +91,16 @@ export async function buildApp(deps: AppDeps) {
   const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex), noteWrites: (n) => maintenance.noteWrites(n) });
 
   const telemetryDir = deps.telemetryDir ?? mkdtempSync(path.join(tmpdir(), 'ethos-telemetry-'));
-  const metricStore = new MetricStore({ dir: telemetryDir, now: () => clock.now().getTime() });
-  const logStore = new LogStore({ dir: telemetryDir, now: () => clock.now().getTime() });
-  const traceStore = new TraceStore({ dir: telemetryDir, now: () => clock.now().getTime() });
-  const exceptionStore = new ExceptionStore({ dir: telemetryDir, now: () => clock.now().getTime() });
+  const retention = deps.telemetryRetention ?? {};
+  const metricStore = new MetricStore({
+    dir: telemetryDir,
+    now: () => clock.now().getTime(),
+    retentionMs: retention.rawMs,
+    rollups: rollupLevels(retention),
+  });
+  const logStore = new LogStore({ dir: telemetryDir, now: () => clock.now().getTime(), retentionMs: retention.rawMs });
+  const traceStore = new TraceStore({ dir: telemetryDir, now: () => clock.now().getTime(), retentionMs: retention.rawMs });
+  const exceptionStore = new ExceptionStore({ dir: telemetryDir, now: () => clock.now().getTime(), retentionMs: retention.exceptionsMs });
   app.addHook('onClose', async () => {
     exceptionStore.close();
     metricStore.close();

@@ -33,6 +33,7 @@ export async function startServer(settings: Settings = readSettings()) {
     identity: { sessionIdleMinutes: settings.sessionIdleMinutes, sessionAbsoluteHours: settings.sessionAbsoluteHours },
     telemetryDir: path.join(settings.dataDir, 'telemetry'),
     telemetryQuotas: settings.quotas,
+    telemetryRetention: settings.retention,
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
   if (boot.created && boot.password) {
@@ -67,6 +68,20 @@ export async function startServer(settings: Settings = readSettings()) {
         app.log.error({ err }, 'telemetry maintenance failed');
       }
     }, 5000),
+  );
+  // metric rollups, a short slice at a time; more often while catching up
+  let rollupBehind = true;
+  let rollupTick = 0;
+  timers.push(
+    setInterval(() => {
+      if (!rollupBehind && ++rollupTick % 10 !== 0) return;
+      try {
+        rollupBehind = app.services.telemetry.rollup(40);
+      } catch (err) {
+        rollupBehind = false;
+        app.log.error({ err }, 'telemetry rollup failed');
+      }
+    }, 500),
   );
   await app.listen({ port: settings.port, host: settings.host });
   // OpenTelemetry's standard port, for exporters configured with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318

@@ -25,6 +25,31 @@ export interface Settings {
   otlpGrpcPort: number | null;
   /** Default per-team telemetry quotas. */
   quotas: { activeSeries: number; logRecordsPerSecond: number; spansPerSecond: number };
+  /** How long telemetry is kept, in ms. */
+  retention: TelemetryRetention;
+}
+
+/** How long telemetry is kept, in milliseconds. */
+export interface TelemetryRetention {
+  /** Raw metric samples, log records and spans. */
+  rawMs: number;
+  /** 1-minute metric rollups. */
+  rollup1mMs: number;
+  /** 1-hour metric rollups. */
+  rollup1hMs: number;
+  /** Exception groups not seen for this long, and their per-minute counts. */
+  exceptionsMs: number;
+}
+
+const DAY = 86_400_000;
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000 };
+
+/** A duration such as `7d`, `36h`, `90m` or `3600s`, in milliseconds. */
+export function parseDuration(value: string | undefined, fallbackMs: number, name: string): number {
+  if (value === undefined || value === '') return fallbackMs;
+  const m = /^\s*(\d+)\s*([smhd])\s*$/.exec(value);
+  if (!m || Number(m[1]) === 0) throw new Error(`${name} must be a positive duration such as 7d, 36h or 90m, not "${value}"`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -71,6 +96,12 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       activeSeries: int(env.ETHOS_QUOTA_ACTIVE_SERIES, 1_000_000, 'ETHOS_QUOTA_ACTIVE_SERIES'),
       logRecordsPerSecond: int(env.ETHOS_QUOTA_LOG_RECORDS_PER_SECOND, 100_000, 'ETHOS_QUOTA_LOG_RECORDS_PER_SECOND'),
       spansPerSecond: int(env.ETHOS_QUOTA_SPANS_PER_SECOND, 100_000, 'ETHOS_QUOTA_SPANS_PER_SECOND'),
+    },
+    retention: {
+      rawMs: parseDuration(env.ETHOS_RETENTION_RAW, 7 * DAY, 'ETHOS_RETENTION_RAW'),
+      rollup1mMs: parseDuration(env.ETHOS_RETENTION_ROLLUP_1M, 35 * DAY, 'ETHOS_RETENTION_ROLLUP_1M'),
+      rollup1hMs: parseDuration(env.ETHOS_RETENTION_ROLLUP_1H, 400 * DAY, 'ETHOS_RETENTION_ROLLUP_1H'),
+      exceptionsMs: parseDuration(env.ETHOS_RETENTION_EXCEPTIONS, 35 * DAY, 'ETHOS_RETENTION_EXCEPTIONS'),
     },
   };
 }

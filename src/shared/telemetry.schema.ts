@@ -21,6 +21,20 @@ export const discoveredServiceSchema = z.object({
 });
 export type DiscoveredService = z.infer<typeof discoveredServiceSchema>;
 
+export const storageStatusSchema = z.object({
+  activeSeries: z.number().int().describe('series the metrics store knows'),
+  rawRetentionMs: z.number().describe('how long raw samples, log records and spans are kept'),
+  rollupBacklog: z.number().int().describe('series whose late samples wait to be rolled up again (in windows already done)'),
+  rollups: z.array(
+    z.object({
+      resolution: z.number().describe('bucket size in ms (60000: 1 minute; 3600000: 1 hour)'),
+      retentionStart: z.number().describe('buckets before this time (ms) have been removed'),
+      completeTo: z.number().nullable().describe('every bucket up to this time (ms) is computed; later times are answered from raw samples (null: not started)'),
+    }),
+  ),
+});
+export type StorageStatus = z.infer<typeof storageStatusSchema>;
+
 export const queryFunctionSchema = z.enum(['avg', 'min', 'max', 'sum', 'count', 'last', 'rate', 'increase', 'p50', 'p90', 'p95', 'p99']);
 
 /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { quotaViewSchema, setQuotaSchema, exceptionGroupSchema, exceptionListQuerySchema, exceptionStatusSchema, queryTimeSchema, discoveredServiceSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
+import { quotaViewSchema, setQuotaSchema, exceptionGroupSchema, exceptionListQuerySchema, exceptionStatusSchema, queryTimeSchema, discoveredServiceSchema, storageStatusSchema, spanSchema, traceQuerySchema, traceSummarySchema, logQuerySchema, logSearchResultSchema, metricInfoSchema, metricQueryResultSchema, metricQuerySchema, parseQueryTime, SEVERITY_LEVELS, severityLevel } from '../../../shared/telemetry.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
@@ -203,6 +203,21 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
       const actor = req.requireActor('write');
       const current = await telemetry.quotaOf(req.params.team);
       return telemetry.setQuota(actor, req.params.team, { ...current.overrides, ...req.body });
+    },
+  );
+
+  app.get(
+    '/api/v1/telemetry/storage',
+    {
+      schema: {
+        tags: ['telemetry'],
+        summary: 'The metrics store: active series, retention, and how far the 1-minute and 1-hour rollups are computed',
+        response: { 200: storageStatusSchema },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      return telemetry.storageStatus();
     },
   );
 

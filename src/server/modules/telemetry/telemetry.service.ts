@@ -386,6 +386,24 @@ export function createTelemetryService(deps: {
       deps.exceptions?.removeExpired();
     },
 
+    /**
+     * Computes metric rollups for at most `budgetMs` (a slice at a time, so ingest and queries
+     * keep their turn); true while more is due.
+     */
+    rollup(budgetMs = 40): boolean {
+      return deps.metrics.rollup(budgetMs);
+    },
+
+    /** What the store holds and keeps: series, retention, and how far each rollup level has come. */
+    storageStatus() {
+      return {
+        activeSeries: deps.metrics.seriesCount,
+        rawRetentionMs: deps.metrics.rawRetentionMs,
+        rollupBacklog: deps.metrics.rollupBacklog,
+        rollups: deps.metrics.rollupCoverage().map((c) => ({ resolution: c.resolution, retentionStart: c.from, completeTo: Number.isFinite(c.to) ? c.to : null })),
+      };
+    },
+
     /** Services that sent telemetry and are not in the catalog (yet), most recently seen first. */
     async listDiscovered(): Promise<{ name: string; team: string | null; firstSeenAt: string; lastSeenAt: string }[]> {
       if (!deps.db) return [];

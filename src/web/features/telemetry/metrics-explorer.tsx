@@ -3,7 +3,7 @@ import { Link, useSearchParams } from 'react-router';
 import { EmptyState, ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import { MetricChart } from './metric-chart.tsx';
 import { valueUnit } from './metric-format.ts';
-import { FUNCTIONS, functionFor, metricView, stepFor, useMetricList, useMetricQuery, type MetricInfo, type QueryFunction } from './telemetry.api.ts';
+import { FUNCTIONS, functionFor, METRIC_RANGES, metricView, stepFor, useMetricList, useMetricQuery, type MetricInfo, type QueryFunction } from './telemetry.api.ts';
 import classes from './telemetry.module.css';
 import { RANGE_LABELS, TimeRangeControl } from './telemetry-ui.tsx';
 import { useUrlText, withParams } from './url-params.ts';
@@ -77,7 +77,7 @@ function MetricPanel({ service, metric }: { service: string; metric: MetricInfo 
   else if (!result.data.series.some((s) => s.values.some((v) => v !== null))) {
     body = (
       <EmptyState title={`No data in the last ${RANGE_LABELS[view.range]}`}>
-        {view.range === '7d' ? 'Raw samples are kept for 7 days.' : 'Try a longer time range.'} {view.by && 'Grouping does not hide data: the attribute may simply be missing.'}
+        {view.range === '90d' ? 'Rollups are kept for 400 days at 1-hour steps.' : 'Try a longer time range.'} {view.by && 'Grouping does not hide data: the attribute may simply be missing.'}
       </EmptyState>
     );
   } else {
@@ -107,7 +107,7 @@ function MetricPanel({ service, metric }: { service: string; metric: MetricInfo 
           )}
         </div>
         <Group gap="sm" align="flex-end" wrap="wrap">
-          <TimeRangeControl value={view.range} onChange={(range) => set({ range })} />
+          <TimeRangeControl value={view.range} ranges={METRIC_RANGES} onChange={(range) => set({ range })} />
           <Select
             label="Function"
             size="xs"

@@ -7,12 +7,12 @@ import { exceptionUrl, useExceptionList } from './exceptions.api.ts';
 import { MetricChart } from './metric-chart.tsx';
 import { formatTimestamp, formatValue } from './metric-format.ts';
 import { combineSeries, errorRatio, RED, routeStats, type RouteStats } from './red-health.ts';
-import { metricView, stepFor, useMetricQuery, type MetricQueryResult, type Range } from './telemetry.api.ts';
+import { METRIC_RANGES, metricView, stepFor, useMetricQuery, type MetricQueryResult, type Range } from './telemetry.api.ts';
 import { ExceptionStatusBadge, RANGE_LABELS, TimeRangeControl } from './telemetry-ui.tsx';
 import { withParams } from './url-params.ts';
 import classes from './exceptions.module.css';
 
-const RANGE_SECONDS: Record<Range, number> = { '15m': 900, '1h': 3600, '6h': 21_600, '24h': 86_400, '7d': 604_800 };
+const RANGE_SECONDS: Record<Range, number> = { '15m': 900, '1h': 3600, '6h': 21_600, '24h': 86_400, '7d': 604_800, '30d': 2_592_000, '90d': 7_776_000 };
 const PER_SECOND = { unit: '', perSecond: true };
 const SECONDS = { unit: 's', perSecond: false };
 const PERCENT = { unit: '%', perSecond: false };
@@ -175,7 +175,7 @@ export default function ServiceHealthTab({ service }: { service: ResourceView })
   return (
     <Stack gap="md">
       <Group justify="space-between" align="flex-end">
-        <TimeRangeControl value={range} onChange={(r) => setParams(withParams(params, { range: r }), { replace: true })} />
+        <TimeRangeControl value={range} ranges={METRIC_RANGES} onChange={(r) => setParams(withParams(params, { range: r }), { replace: true })} />
         <Text size="xs" c="dimmed">
           From the service’s server spans; latency in seconds’ buckets of 5 ms to 10 s.
         </Text>

@@ -2,16 +2,16 @@ import { Badge, SegmentedControl, Stack, Text } from '@mantine/core';
 import { RANGES, type Range } from './telemetry.api.ts';
 
 /** A time range for a reader: "the last 6 hours" reads `No data in the last ${RANGE_LABELS[range]}`. */
-export const RANGE_LABELS: Record<Range, string> = { '15m': '15 minutes', '1h': '1 hour', '6h': '6 hours', '24h': '24 hours', '7d': '7 days' };
+export const RANGE_LABELS: Record<Range, string> = { '15m': '15 minutes', '1h': '1 hour', '6h': '6 hours', '24h': '24 hours', '7d': '7 days', '30d': '30 days', '90d': '90 days' };
 
-/** The time range of a chart or search, ending now: 15m … 7d. */
-export function TimeRangeControl({ value, onChange }: { value: Range; onChange(range: Range): void }) {
+/** The time range of a chart or search, ending now: 15m … 7d (metrics: up to 90d). */
+export function TimeRangeControl({ value, onChange, ranges = RANGES }: { value: Range; onChange(range: Range): void; ranges?: readonly Range[] }) {
   return (
     <Stack gap={4}>
       <Text size="xs" fw={500} aria-hidden>
         Time range
       </Text>
-      <SegmentedControl aria-label="Time range" size="xs" value={value} onChange={(v) => onChange(v as Range)} data={RANGES.map((r) => ({ value: r, label: r }))} />
+      <SegmentedControl aria-label="Time range" size="xs" value={value} onChange={(v) => onChange(v as Range)} data={ranges.map((r) => ({ value: r, label: r }))} />
     </Stack>
   );
 }

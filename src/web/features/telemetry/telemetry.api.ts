@@ -7,8 +7,11 @@ export type MetricKind = MetricInfo['kind'];
 export type QueryFunction = MetricQueryResult['fn'];
 
 /** The time ranges a chart offers, ending now; the value is what the API's `from` takes after `now-`. */
+/** Ranges of raw data (logs, traces: kept 7 days by default). */
 export const RANGES = ['15m', '1h', '6h', '24h', '7d'] as const;
-export type Range = (typeof RANGES)[number];
+/** Ranges of metrics, which 1-minute and 1-hour rollups keep far longer. */
+export const METRIC_RANGES = [...RANGES, '30d', '90d'] as const;
+export type Range = (typeof METRIC_RANGES)[number];
 const DEFAULT_RANGE: Range = '1h';
 
 /** The functions that apply to each kind of metric, the default (the server's) first. */
@@ -35,7 +38,7 @@ export function metricView(search: URLSearchParams): MetricView {
   const fn = search.get('fn');
   return {
     metric: search.get('metric') || null,
-    range: (RANGES as readonly string[]).includes(range ?? '') ? (range as Range) : DEFAULT_RANGE,
+    range: (METRIC_RANGES as readonly string[]).includes(range ?? '') ? (range as Range) : DEFAULT_RANGE,
     fn: Object.values(FUNCTIONS).some((fns) => fns.includes(fn as QueryFunction)) ? (fn as QueryFunction) : null,
     by: search.get('by')?.trim() ?? '',
   };
@@ -47,7 +50,7 @@ export function functionFor(kind: MetricKind, asked: QueryFunction | null): Quer
   return asked && fns.includes(asked) ? asked : fns[0]!;
 }
 
-const RANGE_MS: Record<Range, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000 };
+const RANGE_MS: Record<Range, number> = { '15m': 15 * 60_000, '1h': 3_600_000, '6h': 6 * 3_600_000, '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000, '90d': 90 * 86_400_000 };
 
 /**
  * The step a chart asks for, in seconds; undefined leaves it to the server (about 240 steps).

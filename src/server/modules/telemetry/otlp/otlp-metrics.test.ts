@@ -161,6 +161,52 @@ describe.each(databases)('OTLP metrics ingest on %s', (dbKind) => {
     expect(rate.body.series[0]).toEqual({ labels: { 'http.route': '/pay' }, values: [null, 100 / 60, 100 / 60] });
   });
 
+  it('answers a summary’s quantiles from its quantile values, averaged across its series', async () => {
+    const base = now - 20 * 60_000;
+    const point = (i: number, pod: string, median: number) => ({
+      timeUnixNano: ns(base + i * 60_000),
+      count: String(10 * (i + 1)),
+      sum: 5 * (i + 1),
+      quantileValues: [
+        { quantile: 0.5, value: median },
+        { quantile: 0.99, value: median * 4 },
+      ],
+      attributes: [{ key: 'pod', value: { stringValue: pod } }],
+    });
+    const dataPoints = [0, 1, 2].flatMap((i) => [point(i, 'a', 0.2 + i / 10), point(i, 'b', 0.4)]);
+    expect((await post(jsonRequest('checkout', [{ name: 'rpc.latency', unit: 's', summary: { dataPoints } }]), payments)).statusCode).toBe(200);
+    const range = { from: String(base), to: String(base + 2 * 60_000), step: '60' };
+    const p50 = await query('checkout', 'rpc.latency', { ...range, fn: 'p50', by: 'pod' });
+    expect(p50.body.series.map((s: { values: number[] }) => s.values.map((v) => (v === null ? null : Math.round(v * 100) / 100)))).toEqual([
+      [0.2, 0.3, 0.4],
+      [0.4, 0.4, 0.4],
+    ]);
+    const p99 = await query('checkout', 'rpc.latency', { ...range, fn: 'p99' });
+    expect(p99.body.series[0].values[2]).toBeCloseTo(1.6, 6);
+  });
+
+  it('rolls up older samples into 1-minute and 1-hour buckets and reports how far it has come', async () => {
+    // three hours of a gauge, ending an hour ago: older than the rollups' 15-minute delay
+    const end = Math.floor((now - 3600_000) / 60_000) * 60_000;
+    const points = Array.from({ length: 180 }, (_, i) => ({ t: end - (179 - i) * 60_000, v: i % 10 }));
+    expect((await post(jsonRequest('checkout', [gauge('pool.size', points)]), payments)).statusCode).toBe(200);
+    const range = { from: String(end - 179 * 60_000), to: String(end), step: '300', fn: 'max' };
+    const before = await query('checkout', 'pool.size', range);
+    while (t.app.services.telemetry.rollup(1000));
+    const status = await t.req('GET', '/api/v1/telemetry/storage', { as: reader });
+    expect(status.status).toBe(200);
+    const [minute, hour] = status.body.rollups;
+    expect(minute.resolution).toBe(60_000);
+    expect(minute.completeTo).toBeGreaterThanOrEqual(end - 2 * 3600_000);
+    expect(minute.completeTo).toBeLessThanOrEqual(now - 15 * 60_000);
+    expect(hour.resolution).toBe(3600_000);
+    expect(status.body.rawRetentionMs).toBe(7 * 86_400_000);
+    // the same answer, now read from the buckets where they are complete
+    const after = await query('checkout', 'pool.size', range);
+    expect(after.body.series).toEqual(before.body.series);
+    expect(before.body.series[0].values.filter((v: number | null) => v !== null).length).toBeGreaterThanOrEqual(35);
+  });
+
   it('accepts protobuf and gzip, answering in the same encoding', async () => {
     const msg = Request.fromObject(jsonRequest('checkout', [gauge('queue.depth', [{ t: now - 60_000, v: 7 }])]));
     const bytes = Buffer.from(Request.encode(msg).finish());

@@ -1,5 +1,6 @@
 import { AppError } from '../../../platform/errors.ts';
-import type { MetricStore, SeriesRef } from './metric-store.ts';
+import type { MetricStore, RollupCoverage, SeriesRef } from './metric-store.ts';
+import { decodeRollup, type Buckets } from './rollup.ts';
 import { chunkSampleCount, decodeChunkInto } from './xor-chunk.ts';
 import type { MetricKind, SeriesPart } from './series-key.ts';
 
@@ -41,9 +42,29 @@ const LOOKBACK_MS = 5 * 60_000;
 /** How far back a rate's window may reach beyond the first step (four intervals of a slow exporter). */
 const WINDOW_LOOKBACK_MS = 10 * 60_000;
 
+/** The rollup columns (count, sum, min, max, last) each gauge function reads. */
+const GAUGE_COLUMNS_FOR: Partial<Record<QueryFunction, number[]>> = { min: [2], max: [3], last: [4] };
+
 /** The default function of a kind: counters and histograms as a rate, gauges as an average. */
 export function defaultFunction(kind: MetricKind): QueryFunction {
   return kind === 'gauge' ? 'avg' : kind === 'summary' ? 'p50' : 'rate';
+}
+
+/**
+ * Which stored data answers which times of a query: rollups whose resolution divides the step
+ * (so every bucket falls inside one step), the coarsest for the oldest times, each up to where it
+ * is complete; raw samples after the last of them.
+ */
+export function planSources(coverage: RollupCoverage[], step: number): { rollups: RollupCoverage[]; rawFrom: number } {
+  const usable = coverage.filter((c) => step % c.resolution === 0 && c.to > c.from).sort((a, b) => b.resolution - a.resolution);
+  const rollups: RollupCoverage[] = [];
+  let cursor = -Infinity;
+  for (const c of usable) {
+    if (c.to <= cursor) continue;
+    rollups.push({ resolution: c.resolution, from: Math.max(cursor, c.from), to: c.to });
+    cursor = c.to;
+  }
+  return { rollups, rawFrom: cursor };
 }
 
 function groupKey(labels: Record<string, string>, by: string[]): [string, Record<string, string>] {
@@ -103,18 +124,46 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   // decodes millions of samples without allocating per chunk
   let scratchT = new Float64Array(4096);
   let scratchV = new Float64Array(4096);
-  /** The samples of a series between lo and hi, decoded into the scratch buffers; returns how many. */
-  const samplesOf = (id: number, lo: number, hi: number): number => {
+  const plan = planSources(store.rollupCoverage(), q.step);
+  /** Reused for every rollup decoded (five columns: a gauge's). */
+  const rollupScratch: Buckets = { cumulative: false, n: 0, t: new Float64Array(256), cols: Array.from({ length: 5 }, () => new Float64Array(256)) };
+  /** The raw samples of a series between lo and hi, decoded into the scratch buffers from `at`; returns how many. */
+  const samplesOf = (id: number, lo: number, hi: number, at = 0): number => {
     const chunks = store.chunksOf(id, lo, hi);
-    let size = 0;
+    let size = at;
     for (const c of chunks) size += chunkSampleCount(c);
-    if (size > scratchT.length) {
-      scratchT = new Float64Array(size * 2);
-      scratchV = new Float64Array(size * 2);
-    }
-    let k = 0;
+    grow(size);
+    let k = at;
     for (const c of chunks) k += decodeChunkInto(c, scratchT, scratchV, k);
-    return k;
+    return k - at;
+  };
+  const grow = (size: number) => {
+    if (size <= scratchT.length) return;
+    const t = new Float64Array(size * 2);
+    const v = new Float64Array(size * 2);
+    t.set(scratchT);
+    v.set(scratchV);
+    scratchT = t;
+    scratchV = v;
+  };
+  /**
+   * Calls `fn` with each rollup bucket of a series ending in (lo, hi], in time order, the columns
+   * `cols` decoded; returns the time after which raw samples take over.
+   */
+  const bucketsOf = (id: number, lo: number, hi: number, cols: readonly number[], fn: (t: number, c: Float64Array[], i: number) => void): number => {
+    for (const r of plan.rollups) {
+      const from = Math.max(r.from, lo);
+      const to = Math.min(r.to, hi);
+      if (to <= from) continue;
+      for (const blob of store.rollupsOf(id, r.resolution, from, to)) {
+        const b = decodeRollup(blob, cols, rollupScratch);
+        for (let i = 0; i < b.n; i++) {
+          const t = b.t[i]!;
+          if (t > from && t <= to) fn(t, b.cols, i);
+        }
+      }
+    }
+    return Math.max(plan.rawFrom, lo);
   };
 
   /** Steps in which any series of a group had a sample: the others have no value (null). */
@@ -128,16 +177,26 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
    */
   const increases = (id: number): { inc: Float64Array; window: Float64Array } => {
     const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
-    const size = samplesOf(id, lo, last);
-    const ts = scratchT;
-    const vs = scratchV;
-    // in place: ts keeps the times of the samples in range, vs becomes their running growth
+    // rollup buckets first: their growth, and the last raw value, from which raw samples carry on
     let k = 0;
     let prev = NaN;
     let total = 0;
-    for (let j = 0; j < size; j++) {
+    const rawFrom = bucketsOf(id, lo - 1, last, [0, 1], (t, cols, i) => {
+      grow(k + 1);
+      total += cols[0]![i]!;
+      prev = cols[1]![i]!;
+      scratchT[k] = t;
+      scratchV[k] = total;
+      k++;
+    });
+    const rolled = k;
+    const size = samplesOf(id, rawFrom, last, k);
+    const ts = scratchT;
+    const vs = scratchV;
+    // in place: ts keeps the times of the samples in range, vs becomes their running growth
+    for (let j = rolled; j < rolled + size; j++) {
       const t = ts[j]!;
-      if (t < lo) continue;
+      if (t < lo || t <= rawFrom) continue;
       if (t > last) break;
       const v = vs[j]!;
       if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
@@ -150,7 +209,8 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     const inc = new Float64Array(n);
     const window = new Float64Array(n);
     if (k < 2) return { inc, window };
-    const interval = (ts[k - 1]! - ts[0]!) / (k - 1);
+    // the interval of the raw samples (a bucket's growth needs no wider window than the step)
+    const interval = k - rolled >= 2 ? (ts[k - 1]! - ts[rolled]!) / (k - rolled - 1) : 0;
     const w = fn === 'increase' ? q.step : Math.max(q.step, 4 * interval);
     // two indexes walk forward with the steps: the last sample at or before the step's end, and
     // the last at or before the window's start (-1: none yet)
@@ -196,7 +256,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
         for (let i = 0; i < n; i++) if (window[i]) total[i]! += fn === 'rate' ? inc[i]! / (window[i]! / 1000) : inc[i]!;
       }
       for (let i = 0; i < n; i++) if (seen[i]) values[i] = total[i]!;
-    } else if (kind === 'histogram' || kind === 'summary') {
+    } else if ((kind === 'histogram' || kind === 'summary') && !quantile) {
       const sum = new Float64Array(n);
       const count = new Float64Array(n);
       for (const ref of g.refs) {
@@ -215,10 +275,22 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       for (const ref of g.refs) {
         agg.fill(fn === 'min' ? Infinity : fn === 'max' ? -Infinity : 0);
         cnt.fill(0);
-        const size = samplesOf(ref.id, lo, last);
+        // rollup buckets first (only the columns the function needs), then raw samples
+        const rawFrom = bucketsOf(ref.id, lo - 1, last, GAUGE_COLUMNS_FOR[fn] ?? [0, 1], (t, cols, i) => {
+          const b = Math.ceil((t - first) / q.step);
+          if (fn === 'min') agg[b] = Math.min(agg[b]!, cols[2]![i]!);
+          else if (fn === 'max') agg[b] = Math.max(agg[b]!, cols[3]![i]!);
+          else if (fn === 'last') agg[b] = cols[4]![i]!;
+          else {
+            agg[b]! += cols[1]![i]!;
+            cnt[b]! += cols[0]![i]! - 1;
+          }
+          cnt[b]!++;
+        });
+        const size = samplesOf(ref.id, Math.max(lo, rawFrom), last);
         for (let j = 0; j < size; j++) {
           const t = scratchT[j]!;
-          if (t < lo) continue;
+          if (t < lo || t <= rawFrom) continue;
           if (t > last) break;
           const b = Math.ceil((t - first) / q.step);
           const v = scratchV[j]!;
@@ -243,7 +315,8 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       }
       for (let i = 0; i < n; i++) {
         if (!seen[i]) continue;
-        values[i] = fn === 'count' ? seen[i]! : fn === 'avg' || fn === 'last' ? acc[i]! / seen[i]! : acc[i]!;
+        // a summary's quantile series cannot be combined exactly: their average stands for them
+        values[i] = fn === 'count' ? seen[i]! : fn === 'avg' || fn === 'last' || quantile ? acc[i]! / seen[i]! : acc[i]!;
       }
     }
     series.push({ labels: g.labels, values });

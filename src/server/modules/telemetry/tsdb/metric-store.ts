@@ -1,7 +1,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ChunkEncoder, decodeChunk } from './xor-chunk.ts';
+import { bucketsFromSamples, decodeRollup, encodeRollup, mergeBuckets, type Buckets } from './rollup.ts';
+import { ChunkEncoder, chunkSampleCount, decodeChunk, decodeChunkInto } from './xor-chunk.ts';
 import { keyStrings, metricPrefix, parseSeriesKey, seriesKey, type MetricKind, type SeriesIdentity, type SeriesPart } from './series-key.ts';
 import { Wal } from './wal.ts';
 
@@ -20,7 +21,46 @@ export interface MetricStoreOptions {
   chunkSpanMs?: number;
   /** The head is persisted and the log restarted when the log reaches this size (default 128 MiB). */
   walCheckpointBytes?: number;
+  /**
+   * The rollup levels, finest first: buckets of `resolution` ms, computed a `window` at a time
+   * (each level from the one before it, the first from raw samples), kept for `retentionMs`.
+   * Default: 1 minute for 35 days, 1 hour for 400 days.
+   */
+  rollups?: RollupLevelOptions[];
+  /** How long after a window ends its rollups are computed: later samples miss them (default 15 minutes). */
+  rollupDelayMs?: number;
 }
+
+export interface RollupLevelOptions {
+  resolution: number;
+  window: number;
+  retentionMs: number;
+}
+
+/** Where a rollup level's buckets are: those ending in (from, to]. */
+export interface RollupCoverage {
+  resolution: number;
+  from: number;
+  to: number;
+}
+
+interface RollupLevel extends RollupLevelOptions {
+  /** Every window ending at or before this is rolled up (null: not started, the store is empty). */
+  doneTo: number | null;
+  /** In the window after doneTo, the series up to this id are rolled up. */
+  cursor: number;
+}
+
+/** The two rollup levels: 1 minute (default 35 days: a 30-day SLO's window) and 1 hour (default 400 days). */
+export function rollupLevels(retention: { rollup1mMs?: number; rollup1hMs?: number } = {}): RollupLevelOptions[] {
+  return [
+    { resolution: 60_000, window: 2 * 3600_000, retentionMs: retention.rollup1mMs ?? 35 * 24 * 3600_000 },
+    { resolution: 3600_000, window: 24 * 3600_000, retentionMs: retention.rollup1hMs ?? 400 * 24 * 3600_000 },
+  ];
+}
+
+/** How far before a window a cumulative series' previous sample is looked for. */
+const ROLLUP_LOOKBACK_MS = 10 * 60_000;
 
 /** One sample to store: its series and, for a delta sum, the increment to add to the running total. */
 export interface SampleInput {
@@ -184,7 +224,18 @@ export class MetricStore {
     upsertMetric: BetterSqlite3.Statement;
     chunksOf: BetterSqlite3.Statement;
     deleteOld: BetterSqlite3.Statement;
+    insertRollup: BetterSqlite3.Statement;
+    deleteRollups: BetterSqlite3.Statement;
+    rollupsOf: BetterSqlite3.Statement;
+    saveProgress: BetterSqlite3.Statement;
+    deleteOldRollups: BetterSqlite3.Statement;
   };
+  private readonly levels: RollupLevel[];
+  /** Per level, windows (by start) already rolled up that late samples changed, and the series they changed. */
+  private readonly stale: Map<number, Set<number>>[] = [];
+  /** Reused buffers for the rollup job's raw samples. */
+  private scratchT = new Float64Array(1024);
+  private scratchV = new Float64Array(1024);
 
   constructor(options: MetricStoreOptions) {
     this.opts = {
@@ -194,8 +245,17 @@ export class MetricStore {
       chunkSamples: 480,
       chunkSpanMs: 2 * 3600_000,
       walCheckpointBytes: 128 * 1024 * 1024,
-      ...options,
+      rollups: rollupLevels(),
+      rollupDelayMs: 15 * 60_000,
+      // options left undefined keep their defaults
+      ...(Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as MetricStoreOptions),
     };
+    this.opts.rollups.forEach((l, i) => {
+      const finer = this.opts.rollups[i - 1];
+      if (l.window % l.resolution !== 0 || (finer && l.resolution % finer.resolution !== 0) || (finer && l.window % finer.window !== 0)) {
+        throw new Error('each rollup level needs a window that is a multiple of its resolution, and of the finer level\'s resolution and window');
+      }
+    });
     fs.mkdirSync(this.opts.dir, { recursive: true });
     this.db = new BetterSqlite3(path.join(this.opts.dir, 'metrics.db'));
     // pages freed by replaced chunk snapshots and expired chunks go back to the file system a bit
@@ -214,6 +274,11 @@ export class MetricStore {
       CREATE TABLE IF NOT EXISTS metrics (
         service TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL DEFAULT '', description TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (service, name)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS rollups (
+        res INTEGER NOT NULL, series_id INTEGER NOT NULL, min_t REAL NOT NULL, max_t REAL NOT NULL, data BLOB NOT NULL,
+        PRIMARY KEY (res, series_id, min_t)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS rollups_max_t ON rollups (res, max_t);
+      CREATE TABLE IF NOT EXISTS rollup_progress (res INTEGER PRIMARY KEY, done_to REAL, cursor INTEGER NOT NULL);
     `);
     this.stmts = {
       insertSeries: this.db.prepare('INSERT INTO series (id, labels, kind) VALUES (?, ?, ?)'),
@@ -228,7 +293,16 @@ export class MetricStore {
       ),
       chunksOf: this.db.prepare('SELECT min_t, data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t'),
       deleteOld: this.db.prepare('DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)'),
+      insertRollup: this.db.prepare('INSERT OR REPLACE INTO rollups (res, series_id, min_t, max_t, data) VALUES (?, ?, ?, ?, ?)'),
+      rollupsOf: this.db.prepare('SELECT data FROM rollups WHERE res = ? AND series_id = ? AND max_t > ? AND min_t <= ? ORDER BY min_t'),
+      deleteRollups: this.db.prepare('DELETE FROM rollups WHERE res = ? AND series_id = ? AND min_t > ? AND min_t <= ?'),
+      saveProgress: this.db.prepare('INSERT OR REPLACE INTO rollup_progress (res, done_to, cursor) VALUES (?, ?, ?)'),
+      deleteOldRollups: this.db.prepare('DELETE FROM rollups WHERE (res, series_id, min_t) IN (SELECT res, series_id, min_t FROM rollups WHERE res = ? AND max_t <= ? LIMIT ?)'),
     };
+    const progress = new Map(
+      (this.db.prepare('SELECT res, done_to, cursor FROM rollup_progress').all() as { res: number; done_to: number | null; cursor: number }[]).map((r) => [r.res, r]),
+    );
+    this.levels = this.opts.rollups.map((l) => ({ ...l, doneTo: progress.get(l.resolution)?.done_to ?? null, cursor: progress.get(l.resolution)?.cursor ?? 0 }));
     this.load();
     const walDir = path.join(this.opts.dir, 'wal');
     this.replay(walDir);
@@ -448,6 +522,18 @@ export class MetricStore {
       }
       this.wal.append(rec);
       for (let i = 0; i < n; i++) if (keep[i]) this.appendToHead(batch.handles[i] as HeadSeries, batch.t[i]!, batch.v[i]!);
+      // late samples (a backfill, an exporter that was cut off) in windows already rolled up: those windows again
+      // (and in the window being rolled up, for the series it has done)
+      const first = this.levels[0];
+      if (first && first.doneTo !== null) {
+        const done = first.doneTo;
+        const partTo = first.cursor > 0 ? done + first.window : done;
+        for (let i = 0; i < n; i++) {
+          if (!keep[i] || batch.t[i]! > partTo) continue;
+          const id = (batch.handles[i] as HeadSeries).id;
+          if (batch.t[i]! <= done || id <= first.cursor) this.markStale(0, id, batch.t[i]!);
+        }
+      }
       if (this.wal.segmentBytes >= this.opts.walCheckpointBytes) this.checkpoint();
     }
     return { accepted: n - rejectedCount, rejected, rejectedPoints, newSeries: created };
@@ -535,9 +621,171 @@ export class MetricStore {
         this.dirty.delete(s);
       }
     }
-    const removed = this.stmts.deleteOld.run(cutoff, limit).changes;
+    let removed = this.stmts.deleteOld.run(cutoff, limit).changes;
+    for (const l of this.levels) removed += this.stmts.deleteOldRollups.run(l.resolution, now - l.retentionMs, limit).changes;
     this.db.pragma('incremental_vacuum(2000)');
     return removed;
+  }
+
+  /**
+   * Computes rollups for a while (`budgetMs`), a window of a level at a time and within it a
+   * series at a time, its progress stored with its rows (a restart carries on where it stopped).
+   * A level's window is done once its source is complete: raw samples `rollupDelayMs` after the
+   * window ends, a finer level once it has done the window. Returns whether work is left that is
+   * due now (call again soon), false when it has caught up.
+   */
+  rollup(budgetMs = 40): boolean {
+    const deadline = performance.now() + budgetMs;
+    const now = this.opts.now();
+    for (let li = 0; li < this.levels.length; li++) {
+      const level = this.levels[li]!;
+      if (level.doneTo !== null) continue;
+      // starts with the window of the oldest sample kept (a coarser level: where the finer one starts)
+      const oldest = li > 0 ? this.levels[li - 1]!.doneTo : this.oldestSample();
+      if (oldest === null) return false;
+      // windows hold (start, end]: a sample on a window's start belongs to the window before
+      level.doneTo = Math.floor((Math.max(oldest, now - level.retentionMs) - 1) / level.window) * level.window;
+      level.cursor = 0;
+    }
+    if (!this.redoStale(deadline)) return true;
+    for (let li = 0; li < this.levels.length; li++) {
+      const level = this.levels[li]! as RollupLevel & { doneTo: number };
+      const finer = li > 0 ? this.levels[li - 1]! : null;
+      const sourceTo = finer ? (finer.doneTo ?? -Infinity) : now - this.opts.rollupDelayMs;
+      // a window whose samples have all expired (a server stopped for long) is skipped
+      const sourceFrom = finer ? now - finer.retentionMs : now - this.opts.retentionMs;
+      if (level.doneTo + level.window <= sourceFrom) {
+        level.doneTo = Math.floor(sourceFrom / level.window) * level.window;
+        level.cursor = 0;
+      }
+      while (level.doneTo + level.window <= sourceTo) {
+        const from = level.doneTo;
+        const to = from + level.window;
+        let finished = true;
+        this.db.transaction(() => {
+          for (let id = level.cursor + 1; id < this.nextId; id++) {
+            const s = this.byId[id];
+            level.cursor = id;
+            // a series with no sample after the window's start has nothing in it
+            if (!s || s.lastT <= from) continue;
+            const buckets = finer ? this.rollupFromFiner(s, finer.resolution, from, to, level.resolution) : this.rollupFromRaw(s, from, to, level.resolution);
+            if (buckets && buckets.n) this.stmts.insertRollup.run(level.resolution, s.id, buckets.t[0]!, buckets.t[buckets.n - 1]!, encodeRollup(buckets));
+            if (performance.now() >= deadline && id + 1 < this.nextId) {
+              finished = false;
+              break;
+            }
+          }
+          if (finished) {
+            level.doneTo = to;
+            level.cursor = 0;
+          }
+          this.stmts.saveProgress.run(level.resolution, level.doneTo, level.cursor);
+        })();
+        if (!finished || performance.now() >= deadline) return true;
+      }
+    }
+    return false;
+  }
+
+  private markStale(li: number, seriesId: number, t: number): void {
+    const level = this.levels[li]!;
+    const start = Math.floor((t - 1) / level.window) * level.window;
+    const windows = (this.stale[li] ??= new Map());
+    let ids = windows.get(start);
+    if (!ids) windows.set(start, (ids = new Set()));
+    ids.add(seriesId);
+  }
+
+  /** Rolls up again the windows late samples changed; false when the deadline came first. */
+  private redoStale(deadline: number): boolean {
+    for (let li = 0; li < this.levels.length; li++) {
+      const level = this.levels[li]!;
+      const finer = li > 0 ? this.levels[li - 1]! : null;
+      const windows = this.stale[li];
+      if (!windows) continue;
+      for (const [from, ids] of windows) {
+        const to = from + level.window;
+        let done = true;
+        this.db.transaction(() => {
+          for (const id of ids) {
+            const s = this.byId[id];
+            ids.delete(id);
+            if (!s) continue;
+            const buckets = finer ? this.rollupFromFiner(s, finer.resolution, from, to, level.resolution) : this.rollupFromRaw(s, from, to, level.resolution);
+            this.stmts.deleteRollups.run(level.resolution, s.id, from, to);
+            if (buckets && buckets.n) this.stmts.insertRollup.run(level.resolution, s.id, buckets.t[0]!, buckets.t[buckets.n - 1]!, encodeRollup(buckets));
+            // the coarser level's window holding this one, if that was done already
+            const coarser = this.levels[li + 1];
+            if (coarser?.doneTo != null && from < coarser.doneTo) this.markStale(li + 1, id, to);
+            if (performance.now() >= deadline) {
+              done = false;
+              break;
+            }
+          }
+        })();
+        if (ids.size === 0) windows.delete(from);
+        if (!done) return false;
+      }
+    }
+    return true;
+  }
+
+  /** The time of the oldest sample the store holds, or null when it holds none. */
+  private oldestSample(): number | null {
+    // the oldest chunk ends first, and begins at most a chunk's span before it (the index on max_t answers at once)
+    const end = (this.db.prepare('SELECT MIN(max_t) AS t FROM chunks').get() as { t: number | null }).t;
+    let oldest = end === null ? Infinity : end - this.opts.chunkSpanMs;
+    for (const s of this.series.values()) {
+      if (s.pending?.[0]) oldest = Math.min(oldest, s.pending[0].minT);
+      else if (s.enc && s.enc.count > 0) oldest = Math.min(oldest, s.enc.firstT);
+    }
+    return oldest === Infinity ? null : oldest;
+  }
+
+  private rollupFromRaw(s: HeadSeries, from: number, to: number, res: number): Buckets | null {
+    const cumulative = isCumulative(s);
+    const chunks = this.chunksOf(s.id, cumulative ? from - ROLLUP_LOOKBACK_MS : from, to);
+    if (!chunks.length) return null;
+    let size = 0;
+    for (const c of chunks) size += chunkSampleCount(c);
+    if (size > this.scratchT.length) {
+      this.scratchT = new Float64Array(size * 2);
+      this.scratchV = new Float64Array(size * 2);
+    }
+    let k = 0;
+    for (const c of chunks) k += decodeChunkInto(c, this.scratchT, this.scratchV, k);
+    // a cumulative series' last sample before the window, for its growth into the first bucket
+    let prev = NaN;
+    if (cumulative) for (let j = 0; j < k && this.scratchT[j]! <= from; j++) if (this.scratchT[j]! > from - ROLLUP_LOOKBACK_MS) prev = this.scratchV[j]!;
+    return bucketsFromSamples(this.scratchT, this.scratchV, k, from, to, res, cumulative, prev);
+  }
+
+  private rollupFromFiner(s: HeadSeries, finerRes: number, from: number, to: number, res: number): Buckets | null {
+    const parts = this.rollupsOf(s.id, finerRes, from, to).map((b) => decodeRollup(b));
+    return mergeBuckets(parts, from, to, res);
+  }
+
+  /** Where each rollup level has buckets, finest first. */
+  rollupCoverage(): RollupCoverage[] {
+    const now = this.opts.now();
+    return this.levels.map((l) => ({ resolution: l.resolution, from: now - l.retentionMs, to: l.doneTo ?? -Infinity }));
+  }
+
+  /** Series-windows that late samples changed, waiting to be rolled up again. */
+  get rollupBacklog(): number {
+    let n = 0;
+    for (const windows of this.stale) for (const ids of windows?.values() ?? []) n += ids.size;
+    return n;
+  }
+
+  /** The raw samples' retention period, in ms. */
+  get rawRetentionMs(): number {
+    return this.opts.retentionMs;
+  }
+
+  /** The encoded rollups of a series at a resolution that may hold buckets ending in (from, to], in time order. */
+  rollupsOf(seriesId: number, resolution: number, from: number, to: number): Uint8Array[] {
+    return (this.stmts.rollupsOf.all(resolution, seriesId, from, to) as { data: Buffer }[]).map((r) => r.data);
   }
 
   /** The metrics of a service. */
