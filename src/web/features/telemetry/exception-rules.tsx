@@ -3,8 +3,8 @@ import { Link } from 'react-router';
 import { canWrite, useMe } from '../../app/session.tsx';
 import { AppLink, editUrl, historyUrl } from '../../app/ui/links.tsx';
 import { ErrorState } from '../../app/ui/states.tsx';
-import { EXCEPTION_RULES_KIND, type ExceptionRule } from '../../../shared/exception-rules.schema.ts';
-import { useExceptionRules, type ExceptionGroupView } from './exceptions.api.ts';
+import type { ExceptionRule } from '../../../shared/exception-rules.schema.ts';
+import { EXCEPTION_RULES_KIND, useExceptionRules, type ExceptionGroupView } from './exceptions.api.ts';
 import classes from './exceptions.module.css';
 
 /** Where a service's fingerprint rules are created: the resource editor, with the name and owner filled in. */

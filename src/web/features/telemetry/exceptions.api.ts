@@ -1,7 +1,10 @@
 import { keepPreviousData, queryOptions, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ApiError } from '../../app/api.ts';
 import type { ResourceView } from '../../app/types.ts';
-import { EXCEPTION_RULES_KIND, type ExceptionRulesSpec } from '../../../shared/exception-rules.schema.ts';
+import type { EXCEPTION_RULES_KIND as RulesKind, ExceptionRulesSpec } from '../../../shared/exception-rules.schema.ts';
+
+/** The kind's name, typed from the shared schema but without importing it: that module brings zod into the entry script. */
+export const EXCEPTION_RULES_KIND: typeof RulesKind = 'ExceptionRules';
 import type { ExceptionGroupView, MetricQueryResult } from '../../../shared/telemetry.schema.ts';
 
 export type { ExceptionGroupView };
