@@ -46,6 +46,11 @@ export const metricQuerySchema = z.object({
   from: queryTimeSchema.default('now-1h').describe('start: epoch milliseconds, RFC 3339, now or now-15m'),
   to: queryTimeSchema.default('now'),
   step: z.coerce.number().int().min(1).max(86_400 * 31).optional().describe('seconds per point; default: about 240 points over the range'),
+  instant: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .describe('true: one value per series over the whole range (step is ignored), e.g. the p95 of the last 24 hours'),
   fn: queryFunctionSchema.optional().describe('default: rate for counters and histograms, avg for gauges, p50 for summaries'),
   by: z.string().max(500).optional().describe('attributes to group by, comma-separated'),
   where: z

@@ -274,7 +274,7 @@ export const telemetryRoutes: FastifyPluginAsyncZod<{ telemetry: TelemetryServic
         .split(',')
         .map((b) => b.trim())
         .filter(Boolean);
-      return telemetry.queryMetric({ service: req.params.service, metric: req.params.metric, from, to, step, fn: q.fn, by, where });
+      return telemetry.queryMetric({ service: req.params.service, metric: req.params.metric, from, to, step, instant: q.instant, fn: q.fn, by, where });
     },
   );
 };

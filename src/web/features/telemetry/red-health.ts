@@ -18,30 +18,19 @@ const routeOf = (labels: Record<string, string>) => labels['http.route'] ?? '';
 const sum = (values: (number | null)[]) => values.reduce<number>((a, v) => a + (v ?? 0), 0);
 
 /**
- * Per route: requests and errors over the range (the steps' increases added up), requests per
- * second over the range, and p95 latency.
- * @remarks Percentiles do not add up across steps; the range's p95 is the steps' p95s weighted by
- * the requests of each step — exact when latency is steady, an approximation otherwise.
+ * Per route: requests and errors over the range, requests per second over it, and p95 latency —
+ * from instant queries (one value per route over the whole range), so the p95 is that of every
+ * request in the range, not a blend of the steps' p95s.
  */
 export function routeStats(requests: MetricQueryResult, errors: MetricQueryResult | undefined, p95: MetricQueryResult | undefined, rangeSeconds: number): RouteStats[] {
   const errorsBy = new Map((errors?.series ?? []).map((s) => [routeOf(s.labels), sum(s.values)]));
-  const p95By = new Map((p95?.series ?? []).map((s) => [routeOf(s.labels), s]));
+  const p95By = new Map((p95?.series ?? []).map((s) => [routeOf(s.labels), s.values.at(-1) ?? null]));
   return requests.series
     .map((s) => {
       const route = routeOf(s.labels);
       const total = sum(s.values);
       const failed = errorsBy.get(route) ?? 0;
-      // a step's request count, by the p95 query's step end: the two queries ask with the same step
-      const countAt = new Map(requests.times.map((t, i) => [t, s.values[i] ?? 0]));
-      let weighted = 0;
-      let weight = 0;
-      p95By.get(route)?.values.forEach((v, i) => {
-        const w = countAt.get(p95!.times[i]!) ?? 0;
-        if (v === null || w <= 0) return;
-        weighted += v * w;
-        weight += w;
-      });
-      return { route, requests: total, perSecond: total / rangeSeconds, errorPercent: total > 0 ? (100 * failed) / total : null, p95: weight > 0 ? weighted / weight : null };
+      return { route, requests: total, perSecond: total / rangeSeconds, errorPercent: total > 0 ? (100 * failed) / total : null, p95: p95By.get(route) ?? null };
     })
     .filter((r) => r.requests > 0);
 }

@@ -158,15 +158,16 @@ export default function ServiceHealthTab({ service }: { service: ResourceView })
   const [params, setParams] = useSearchParams();
   const { range } = metricView(params);
   const step = stepFor('counter', 'rate', range);
-  const settings = (fn: MetricQueryResult['fn'], by = '') => ({ range, fn, by, step });
+  const settings = (fn: MetricQueryResult['fn'], by = '', instant = false) => ({ range, fn, by, step, instant });
   const requests = useMetricQuery(name, RED.requests, settings('rate'));
   const errors = useMetricQuery(name, RED.errors, settings('rate'));
   const p50 = useMetricQuery(name, RED.duration, settings('p50'));
   const p95 = useMetricQuery(name, RED.duration, settings('p95'));
   const p99 = useMetricQuery(name, RED.duration, settings('p99'));
-  const routeRequests = useMetricQuery(name, RED.requests, settings('increase', 'http.route'));
-  const routeErrors = useMetricQuery(name, RED.errors, settings('increase', 'http.route'));
-  const routeP95 = useMetricQuery(name, RED.duration, settings('p95', 'http.route'));
+  // the routes table: one value per route over the whole range
+  const routeRequests = useMetricQuery(name, RED.requests, settings('increase', 'http.route', true));
+  const routeErrors = useMetricQuery(name, RED.errors, settings('increase', 'http.route', true));
+  const routeP95 = useMetricQuery(name, RED.duration, settings('p95', 'http.route', true));
 
   const ratio = useMemo(() => (requests.data && errors.data ? errorRatio(requests.data, errors.data) : undefined), [requests.data, errors.data]);
   const latency = useMemo(() => (p50.data && p95.data && p99.data ? combineSeries([p50.data, p95.data, p99.data]) : undefined), [p50.data, p95.data, p99.data]);

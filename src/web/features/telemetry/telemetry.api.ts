@@ -92,13 +92,19 @@ export interface ChartSettings {
   fn: QueryFunction;
   by: string;
   step?: number;
+  /** One value per series over the whole range (step ignored). */
+  instant?: boolean;
 }
 
 /** A metric over the view's range, per step, one series per group. */
-export function metricQuery(service: string, metric: string, { range, fn, by, step }: ChartSettings) {
+export function metricQuery(service: string, metric: string, { range, fn, by, step, instant }: ChartSettings) {
   return queryOptions({
-    queryKey: ['telemetry', 'query', service, metric, range, fn, by, step],
-    queryFn: ({ signal }) => api<MetricQueryResult>(`/telemetry/services/${encodeURIComponent(service)}/metrics/${encodeURIComponent(metric)}/query`, { query: { from: `now-${range}`, to: 'now', fn, by, step }, signal }),
+    queryKey: ['telemetry', 'query', service, metric, range, fn, by, step, !!instant],
+    queryFn: ({ signal }) =>
+      api<MetricQueryResult>(`/telemetry/services/${encodeURIComponent(service)}/metrics/${encodeURIComponent(metric)}/query`, {
+        query: { from: `now-${range}`, to: 'now', fn, by, ...(instant ? { instant: 'true' } : { step }) },
+        signal,
+      }),
   });
 }
 

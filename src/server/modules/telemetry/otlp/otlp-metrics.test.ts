@@ -159,6 +159,14 @@ describe.each(databases)('OTLP metrics ingest on %s', (dbKind) => {
     expect(avg.body.series[0].values[1]).toBeCloseTo(0.25, 6);
     const rate = await query('checkout', 'http.server.request.duration', { ...range, fn: 'rate', by: 'http.route' });
     expect(rate.body.series[0]).toEqual({ labels: { 'http.route': '/pay' }, values: [null, 100 / 60, 100 / 60] });
+    // one value over the whole range: the p95 of its 200 observations, and how many there were
+    const whole = { from: String(base - 1000), to: String(base + 2 * 60_000), instant: 'true' };
+    const p95All = await query('checkout', 'http.server.request.duration', { ...whole, fn: 'p95', by: 'http.route' });
+    expect(p95All.body.times).toEqual([base + 2 * 60_000]);
+    // rank 190 of 200 falls in (0.5, 1]: 0.5 + 0.5 * (190 - 180) / 20
+    expect(p95All.body.series[0].values[0]).toBeCloseTo(0.75, 6);
+    const count = await query('checkout', 'http.server.request.duration', { ...whole, fn: 'increase' });
+    expect(count.body.series[0].values).toEqual([200]);
   });
 
   it('answers a summary’s quantiles from its quantile values, averaged across its series', async () => {

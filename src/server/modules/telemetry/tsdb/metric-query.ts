@@ -16,6 +16,8 @@ export interface MetricQuery {
   to: number;
   /** Milliseconds. */
   step: number;
+  /** One step from `from` to `to` (`step` is ignored): a value per series over the whole range. */
+  instant?: boolean;
   fn?: QueryFunction;
   /** Attributes to group by (one result series per combination); none: one series in all. */
   by?: string[];
@@ -55,8 +57,11 @@ export function defaultFunction(kind: MetricKind): QueryFunction {
  * (so every bucket falls inside one step), the coarsest for the oldest times, each up to where it
  * is complete; raw samples after the last of them.
  */
-export function planSources(coverage: RollupCoverage[], step: number): { rollups: RollupCoverage[]; rawFrom: number } {
-  const usable = coverage.filter((c) => step % c.resolution === 0 && c.to > c.from).sort((a, b) => b.resolution - a.resolution);
+export function planSources(coverage: RollupCoverage[], step: number, instant = false): { rollups: RollupCoverage[]; rawFrom: number } {
+  // an instant query's one step need not be aligned: a level whose buckets are at most 1/60 of it
+  // (its first bucket may reach a little before the range)
+  const fits = (res: number) => (instant ? res * 60 <= step : step % res === 0);
+  const usable = coverage.filter((c) => fits(c.resolution) && c.to > c.from).sort((a, b) => b.resolution - a.resolution);
   const rollups: RollupCoverage[] = [];
   let cursor = -Infinity;
   for (const c of usable) {
@@ -84,14 +89,16 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   if (!kind) throw new AppError('TELEMETRY_METRIC_NOT_FOUND', `the service "${q.service}" has no metric "${q.metric}"`);
   const fn = q.fn ?? defaultFunction(kind);
   const by = q.by ?? [];
-  if (!(q.step >= 1000)) throw new AppError('VALIDATION_FAILED', 'step must be at least 1 second');
   if (!(q.to > q.from)) throw new AppError('VALIDATION_FAILED', '"to" must be after "from"');
-  // steps end on multiples of the step; the last one holds `to` (the current, partial step)
-  const first = Math.ceil(q.from / q.step) * q.step;
-  const n = Math.round((Math.ceil(q.to / q.step) * q.step - first) / q.step) + 1;
+  const step = q.instant ? q.to - q.from : q.step;
+  if (!(step >= 1000)) throw new AppError('VALIDATION_FAILED', q.instant ? 'an instant query needs a range of at least 1 second' : 'step must be at least 1 second');
+  // steps end on multiples of the step; the last one holds `to` (the current, partial step); an
+  // instant query has one step, ending at `to`
+  const first = q.instant ? q.to : Math.ceil(q.from / step) * step;
+  const n = q.instant ? 1 : Math.round((Math.ceil(q.to / step) * step - first) / step) + 1;
   if (n > MAX_POINTS) throw new AppError('TELEMETRY_QUERY_TOO_LARGE', `the range holds ${n} steps; at most ${MAX_POINTS}: choose a larger step`);
-  const times = Array.from({ length: Math.max(n, 0) }, (_, i) => first + i * q.step);
-  const start = first - q.step;
+  const times = Array.from({ length: Math.max(n, 0) }, (_, i) => first + i * step);
+  const start = first - step;
   const last = Math.min(times.at(-1) ?? first, q.to);
 
   const quantile = /^p(\d\d)$/.exec(fn);
@@ -124,7 +131,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   // decodes millions of samples without allocating per chunk
   let scratchT = new Float64Array(4096);
   let scratchV = new Float64Array(4096);
-  const plan = planSources(store.rollupCoverage(), q.step);
+  const plan = planSources(store.rollupCoverage(), step, q.instant);
   /** Reused for every rollup decoded (five columns: a gauge's). */
   const rollupScratch: Buckets = { cumulative: false, n: 0, t: new Float64Array(256), cols: Array.from({ length: 5 }, () => new Float64Array(256)) };
   /** The raw samples of a series between lo and hi, decoded into the scratch buffers from `at`; returns how many. */
@@ -211,7 +218,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     if (k < 2) return { inc, window };
     // the interval of the raw samples (a bucket's growth needs no wider window than the step)
     const interval = k - rolled >= 2 ? (ts[k - 1]! - ts[rolled]!) / (k - rolled - 1) : 0;
-    const w = fn === 'increase' ? q.step : Math.max(q.step, 4 * interval);
+    const w = fn === 'increase' ? step : Math.max(step, 4 * interval);
     // two indexes walk forward with the steps: the last sample at or before the step's end, and
     // the last at or before the window's start (-1: none yet)
     let end = -1;
@@ -277,7 +284,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
         cnt.fill(0);
         // rollup buckets first (only the columns the function needs), then raw samples
         const rawFrom = bucketsOf(ref.id, lo - 1, last, GAUGE_COLUMNS_FOR[fn] ?? [0, 1], (t, cols, i) => {
-          const b = Math.ceil((t - first) / q.step);
+          const b = Math.ceil((t - first) / step);
           if (fn === 'min') agg[b] = Math.min(agg[b]!, cols[2]![i]!);
           else if (fn === 'max') agg[b] = Math.max(agg[b]!, cols[3]![i]!);
           else if (fn === 'last') agg[b] = cols[4]![i]!;
@@ -292,7 +299,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
           const t = scratchT[j]!;
           if (t < lo || t <= rawFrom) continue;
           if (t > last) break;
-          const b = Math.ceil((t - first) / q.step);
+          const b = Math.ceil((t - first) / step);
           const v = scratchV[j]!;
           if (fn === 'min') {
             if (v < agg[b]!) agg[b] = v;
@@ -322,7 +329,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     series.push({ labels: g.labels, values });
   }
   series.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
-  return { metric: q.metric, kind, fn, step: q.step, times, series };
+  return { metric: q.metric, kind, fn, step, times, series };
 }
 
 /**
