@@ -332,6 +332,9 @@ spec:
 
     const json = await ethos(['metrics', 'cli-svc', 'conn.open', '--fn', 'sum', '--from', 'now-5m', '--step', '60', '-o', 'json']);
     expect(JSON.parse(json.stdout).series[0].values.filter((v: number | null) => v !== null)).toEqual([30, 32, 34]);
+    const instant = await ethos(['metrics', 'cli-svc', 'conn.open', '--fn', 'max', '--from', 'now-5m', '--instant', '--by', 'pool']);
+    expect(instant.stdout).toContain('conn.open (gauge), max over the range');
+    expect(instant.stdout.split('\n').filter((l) => /^\d{4}-/.test(l)).map((l) => l.split(/\s+/).slice(1))).toEqual([['12', '22']]);
 
     const missing = await ethos(['metrics', 'no-such-svc']);
     expect(missing.code).toBe(1);

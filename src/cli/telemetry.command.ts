@@ -12,6 +12,7 @@ interface MetricsOptions {
   from?: string;
   to?: string;
   step?: number;
+  instant?: boolean;
   fn?: string;
   by?: string;
   where: string[];
@@ -147,6 +148,7 @@ export function registerTelemetryCommands(program: Command): void {
     .option('--from <time>', 'start: now-1h (default), now-15m, RFC 3339 or epoch milliseconds')
     .option('--to <time>', 'end (default now)')
     .option('--step <seconds>', 'seconds per row (default: about 240 rows)', positiveInt)
+    .option('--instant', 'one row: each series over the whole range (e.g. the p95 of the last 24 hours)')
     .option('--fn <function>', `${queryFunctionSchema.options.join(', ')} (default: rate for counters and histograms, avg for gauges)`)
     .option('--by <attributes>', 'group by these attributes (comma-separated)')
     .option('-w, --where <name=value>', 'only series with this attribute value (repeatable)', collect, [])
@@ -170,11 +172,11 @@ export function registerTelemetryCommands(program: Command): void {
       }
       if (opts.fn && !queryFunctionSchema.safeParse(opts.fn).success) throw new CliError(`--fn must be one of ${queryFunctionSchema.options.join(', ')}`);
       const result = await api.request('GET', apiPath('/api/v1/telemetry/services', service, 'metrics', metric, 'query'), {
-        query: { from: opts.from, to: opts.to, step: opts.step, fn: opts.fn, by: opts.by, where: opts.where },
+        query: { from: opts.from, to: opts.to, step: opts.instant ? undefined : opts.step, instant: opts.instant ? 'true' : undefined, fn: opts.fn, by: opts.by, where: opts.where },
         schema: metricQueryResultSchema,
       });
       if (opts.output === 'json' || opts.output === 'yaml') return printData(result, opts.output);
-      print(`${result.metric} (${result.kind}), ${result.fn} per ${result.step / 1000} s`);
+      print(`${result.metric} (${result.kind}), ${result.fn} ${opts.instant ? 'over the range' : `per ${result.step / 1000} s`}`);
       print(result.series.length ? renderQueryTable(result) : 'no data in this range\n');
     });
 }
