@@ -20,6 +20,7 @@ import { createResourceService, KindRegistry, resourceRoutes } from './modules/r
 import { createQuotaGuard, type QuotaLimits } from './modules/telemetry/quotas.ts';
 import { createExceptionRules, createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
+import { alertingRoutes, createAlerting, type NotificationSink } from './modules/alerting/index.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
 import type { TelemetryRetention } from './settings.ts';
 import { mkdtempSync } from 'node:fs';
@@ -49,6 +50,10 @@ export interface AppDeps {
   telemetryQuotas?: Partial<QuotaLimits>;
   /** How long telemetry is kept (defaults: raw 7 days, 1-minute rollups 35 days, 1-hour 400 days, exceptions 35 days). */
   telemetryRetention?: Partial<TelemetryRetention>;
+  /** Most alert rules a team may own (default 1,000). */
+  alertRulesPerTeam?: number;
+  /** Where notifications go (default: the durable outbox; tests may collect them). */
+  notificationSink?: NotificationSink;
 }
 
 /**
@@ -116,6 +121,19 @@ export async function buildApp(deps: AppDeps) {
   });
   const telemetry = createTelemetryService({
     quotas, metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, exceptionRules: exceptionRules.rules, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
+  const alerting = createAlerting({
+    db: db.kysely,
+    clock,
+    kinds,
+    resources,
+    source: telemetry.evalSource(),
+    sink: deps.notificationSink ?? { enqueue: async () => 0 },
+    externalURL: deps.baseUrl ?? '',
+    maxRulesPerTeam: deps.alertRulesPerTeam,
+    onError: (err) => app.log.error({ err }, 'alert evaluation failed'),
+  });
+  telemetry.onData((services) => alerting.dataArrived(services));
+  app.addHook('onClose', async () => alerting.stop());
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -157,10 +175,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(auditRoutes, { audit });
   await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
   await app.register(otlpRoutes, { telemetry });
+  await app.register(alertingRoutes, { alerting });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting } });
 }
 
 /**

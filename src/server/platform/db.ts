@@ -123,6 +123,37 @@ export interface Database {
   };
   telemetry_quotas: { team_key: string; active_series: number | null; log_records_per_second: number | null; spans_per_second: number | null; updated_at: string; updated_by: string };
   discovered_services: { name_key: string; name: string; team_key: string | null; first_seen_at: string; last_seen_at: string };
+  alert_instances: {
+    rule_key: string;
+    fingerprint: string;
+    owner_key: string;
+    service: string;
+    severity: string;
+    labels: string;
+    annotations: string;
+    state: string;
+    value: number | null;
+    active_at: string;
+    fired_at: string | null;
+    resolved_at: string | null;
+    last_breach_at: string | null;
+    acknowledged_by: string | null;
+    acknowledged_at: string | null;
+  };
+  alert_events: {
+    id: Generated<number>;
+    at: string;
+    rule_key: string;
+    fingerprint: string;
+    owner_key: string;
+    service: string;
+    from_state: string | null;
+    to_state: string;
+    value: number | null;
+    actor: string | null;
+  };
+  alert_rule_health: { rule_key: string; health: string; last_error: string | null; last_eval_at: string };
+  alert_groups: { group_key: string; owner_key: string; first_at: string; last_notified_at: string | null; last_hash: string | null; sequence: number };
   audit_log: {
     id: Generated<number>;
     at: string;

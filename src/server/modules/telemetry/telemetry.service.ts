@@ -109,6 +109,13 @@ export function createTelemetryService(deps: {
   const owners = new Map<string, { owner: string | null; at: number }>();
   let lastCheckpoint = now();
   const red = new RedAggregator();
+  /** Told which services sent data, after it is stored (alert rules re-evaluate on it). */
+  const dataListeners: ((services: string[]) => void)[] = [];
+  const told = (services: Iterable<string>) => {
+    if (!dataListeners.length) return;
+    const list = [...services];
+    if (list.length) for (const fn of dataListeners) fn(list);
+  };
   /** Discovered services and when their last sighting was written (at most once a minute each). */
   const sighted = new Map<string, number>();
 
@@ -224,6 +231,7 @@ export function createTelemetryService(deps: {
         rejections.note([...result.rejected.keys()].join('; '), points);
         accepted += g.points - before - points;
       }
+      told(groups.filter((g) => who.allowed(g.service)).map((g) => g.service));
       return { accepted, rejected: rejections.count, messages: rejections.messages('data point') };
     },
 
@@ -290,6 +298,7 @@ export function createTelemetryService(deps: {
       }
       const result = store.commit(batch, meta);
       for (const [reason, n] of result.rejected) note(reason, n);
+      told([...services].filter((s) => who.allowed(s)));
       return { accepted: result.accepted, rejected: rejections.count, messages: rejections.messages('sample') };
     },
 
@@ -300,6 +309,7 @@ export function createTelemetryService(deps: {
       const records = await admitRecords(actor, groups.map((g) => ({ ...g, items: g.records })), 'logs', rejections);
       const accepted = deps.logs.append(records);
       await recordExceptions(deps.exceptions, deps.exceptionRules, exceptionsFromLogs(records));
+      told(new Set(records.map((r) => r.service)));
       return { accepted, rejected: rejections.count, messages: rejections.messages('log record') };
     },
 
@@ -311,7 +321,38 @@ export function createTelemetryService(deps: {
       const accepted = deps.traces.append(spans);
       await recordExceptions(deps.exceptions, deps.exceptionRules, exceptionsFromSpans(spans));
       red.observe(spans);
+      told(new Set(spans.map((r) => r.service)));
       return { accepted, rejected: rejections.count, messages: rejections.messages('span') };
+    },
+
+    /** Calls `fn` with the services that sent data, once it is stored. */
+    onData(fn: (services: string[]) => void): void {
+      dataListeners.push(fn);
+    },
+
+    /** What alert rules read: instant metric queries, a metric's newest sample, log counts, exception groups. */
+    evalSource() {
+      return {
+        queryMetric: (q: { service: string; metric: string; fn: string; from: number; to: number; by: string[]; where: Record<string, string> }) =>
+          runMetricQuery(deps.metrics, { ...q, fn: q.fn as MetricQuery['fn'], step: q.to - q.from, instant: true }),
+        lastSample: (service: string, metric: string, where: Record<string, string>) => {
+          let last = -Infinity;
+          for (const ref of deps.metrics.findSeries(service, metric, { where })) last = Math.max(last, deps.metrics.lastSampleTime(ref.id));
+          return Number.isFinite(last) ? last : null;
+        },
+        countLogs: (q: { service: string; from: number; to: number; text: string; minSeverity?: number; where: Record<string, string> }) =>
+          deps.logs ? deps.logs.count({ service: q.service, from: q.from + 1, to: q.to, text: q.text || undefined, minSeverity: q.minSeverity, where: q.where }) : 0,
+        exceptionGroups: (q: { service: string; from: number; to: number }) =>
+          (deps.exceptions?.list({ service: q.service, from: q.from, to: q.to, limit: 1000 }) ?? []).map((g) => ({
+            id: g.id,
+            type: g.type,
+            firstSeen: g.firstSeen,
+            lastSeen: g.lastSeen,
+            regressed: g.regressed,
+            status: g.status,
+            count: (from: number, to: number) => deps.exceptions!.counts(g.id, from, to).reduce((a, c) => a + c.count, 0),
+          })),
+      };
     },
 
     /** A team's telemetry quotas and usage (every signed-in user may see them). */

@@ -3,12 +3,14 @@ import type { Db } from '../db.ts';
 import * as core from './202611262130_core.ts';
 import * as discovered from './202611270140_discovered_services.ts';
 import * as quotas from './202611270230_telemetry_quotas.ts';
+import * as alerting from './202611271000_alerting.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
   '202611262130_core': core,
   '202611270140_discovered_services': discovered,
   '202611270230_telemetry_quotas': quotas,
+  '202611271000_alerting': alerting,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -88,8 +88,17 @@ export class LogStore {
     return records.length;
   }
 
-  /** Records matching a query: newest first, or with `after` oldest first (a tail). */
-  search(q: LogQuery): StoredLog[] {
+  /** How many records match a query (its limit, before and after are ignored), counting up to `max`. */
+  count(q: Omit<LogQuery, 'limit'>, max = 100_000): number {
+    const { where, params } = this.conditions({ ...q, before: undefined, after: undefined });
+    const match = q.text ? ftsQuery(q.text) : null;
+    const sql = match
+      ? `SELECT COUNT(*) AS n FROM (SELECT 1 FROM logs_fts f CROSS JOIN logs l ON l.id = f.rowid WHERE logs_fts MATCH ? AND ${where.join(' AND ')} LIMIT ?)`
+      : `SELECT COUNT(*) AS n FROM (SELECT 1 FROM logs l WHERE ${where.join(' AND ')} LIMIT ?)`;
+    return (this.db.prepare(sql).get(...(match ? [match] : []), ...params, max) as { n: number }).n;
+  }
+
+  private conditions(q: Omit<LogQuery, 'limit'>): { where: string[]; params: unknown[] } {
     const where: string[] = ['l.t >= ?', 'l.t <= ?'];
     const params: unknown[] = [q.from, q.to];
     if (q.service !== undefined) {
@@ -116,6 +125,12 @@ export class LogStore {
       where.push('l.id > ?');
       params.push(q.after);
     }
+    return { where, params };
+  }
+
+  /** Records matching a query: newest first, or with `after` oldest first (a tail). */
+  search(q: LogQuery): StoredLog[] {
+    const { where, params } = this.conditions(q);
     const order = q.after !== undefined ? 'ASC' : 'DESC';
     const limit = Math.min(Math.max(1, q.limit), MAX_LOG_LIMIT);
     const match = q.text ? ftsQuery(q.text) : null;

@@ -821,6 +821,11 @@ export class MetricStore {
     return out;
   }
 
+  /** The time of a series' newest sample (-Infinity when it has none). */
+  lastSampleTime(seriesId: number): number {
+    return this.byId[seriesId]?.lastT ?? -Infinity;
+  }
+
   /** Calls `fn` with each sample of a series between `from` and `to` (inclusive), in time order. */
   readSamples(seriesId: number, from: number, to: number, fn: (t: number, v: number) => void): void {
     for (const bytes of this.chunksOf(seriesId, from, to)) decodeChunk(bytes, fn, from, to);

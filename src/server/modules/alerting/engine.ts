@@ -1,0 +1,437 @@
+import type { Kysely } from 'kysely';
+import { alertRuleSpecSchema, durationMs, type AlertState } from '../../../shared/alerting.schema.ts';
+import type { ResourceView } from '../../../shared/resource.schema.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db.ts';
+import { alertLabels, evaluateCondition, fingerprint, renderTemplate, type CompiledRule, type EvalSource, type Outcome } from './evaluate.ts';
+
+/** An alert: one label set of one rule, and where it stands. */
+export interface AlertInstance {
+  ruleKey: string;
+  fingerprint: string;
+  ownerKey: string;
+  service: string;
+  severity: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  state: AlertState;
+  value: number | null;
+  activeAt: number;
+  firedAt: number | null;
+  resolvedAt: number | null;
+  lastBreachAt: number | null;
+  acknowledgedBy: string | null;
+  acknowledgedAt: number | null;
+}
+
+/** What the notifier is told after each evaluation: the alerts whose state changed. */
+export interface AlertListener {
+  alertsChanged(changed: AlertInstance[], now: number): Promise<void>;
+}
+
+/** How long a resolved alert stays listed (and can still be notified as resolved). */
+export const RESOLVED_KEPT_MS = 15 * 60_000;
+/** How often every rule is evaluated even without new data (for `for`, absence and no-data). */
+export const EVAL_INTERVAL_MS = 10_000;
+/** How often the rules are checked for changes made on any replica. */
+const RULES_CHECK_MS = 1_000;
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+const ms = (s: string | null) => (s === null ? null : Date.parse(s));
+
+/** The rule a resource describes, or null when its spec no longer parses (an older schema). */
+export function compileRule(doc: ResourceView): CompiledRule | null {
+  const spec = alertRuleSpecSchema.safeParse(doc.spec);
+  if (!spec.success) return null;
+  return {
+    key: doc.metadata.name.toLowerCase(),
+    name: doc.metadata.name,
+    owner: doc.metadata.owner,
+    ownerKey: doc.metadata.owner.toLowerCase(),
+    revision: doc.metadata.revision,
+    spec: spec.data,
+    forMs: durationMs(spec.data.for),
+    keepFiringForMs: durationMs(spec.data.keepFiringFor),
+  };
+}
+
+/**
+ * The alert evaluator. Rules are evaluated when data they read arrives (ingest calls
+ * {@link dataArrived}) and at least every {@link EVAL_INTERVAL_MS}; each evaluation moves its
+ * alerts through pending → firing → resolved (Prometheus's `for` and `keep_firing_for`), writes
+ * the changes and their history in one transaction, then tells the notifier. One rule that fails
+ * goes to its error state; the others carry on.
+ * @remarks One evaluator per deployment: with several replicas on PostgreSQL, the one holding the
+ * lease evaluates (not built yet: run one replica with alerting).
+ */
+export function createAlertEngine(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  source: EvalSource;
+  rules: { version(): Promise<string>; list(): Promise<ResourceView[]> };
+  listener?: AlertListener;
+  intervalMs?: number;
+  onError?: (err: unknown) => void;
+}) {
+  const interval = deps.intervalMs ?? EVAL_INTERVAL_MS;
+  const rules = new Map<string, CompiledRule>();
+  /** Rules by the service they read, lower-cased. */
+  const byService = new Map<string, Set<string>>();
+  const instances = new Map<string, Map<string, AlertInstance>>();
+  const lastEval = new Map<string, number>();
+  const health = new Map<string, { health: 'ok' | 'error' | 'nodata'; lastError: string | null; lastEvalAt: number }>();
+  const dirty = new Set<string>();
+  let version: string | null = null;
+  let checkedAt = -Infinity;
+  let eagerUntil = -Infinity;
+  let loaded = false;
+  let running: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let kickTimer: NodeJS.Timeout | null = null;
+
+  async function load(): Promise<void> {
+    const rows = await deps.db.selectFrom('alert_instances').selectAll().execute();
+    for (const r of rows) {
+      let m = instances.get(r.rule_key);
+      if (!m) instances.set(r.rule_key, (m = new Map()));
+      m.set(r.fingerprint, {
+        ruleKey: r.rule_key,
+        fingerprint: r.fingerprint,
+        ownerKey: r.owner_key,
+        service: r.service,
+        severity: r.severity,
+        labels: JSON.parse(r.labels) as Record<string, string>,
+        annotations: JSON.parse(r.annotations) as Record<string, string>,
+        state: r.state as AlertState,
+        value: r.value,
+        activeAt: Date.parse(r.active_at),
+        firedAt: ms(r.fired_at),
+        resolvedAt: ms(r.resolved_at),
+        lastBreachAt: ms(r.last_breach_at),
+        acknowledgedBy: r.acknowledged_by,
+        acknowledgedAt: ms(r.acknowledged_at),
+      });
+    }
+    loaded = true;
+  }
+
+  async function refresh(now: number): Promise<void> {
+    if (now - checkedAt < RULES_CHECK_MS && now > eagerUntil) return;
+    checkedAt = now;
+    const v = await deps.rules.version();
+    if (v === version) return;
+    const docs = await deps.rules.list();
+    const next = new Map<string, CompiledRule>();
+    for (const d of docs) {
+      const r = compileRule(d);
+      if (r) next.set(r.key, r);
+    }
+    // a changed rule is evaluated at once
+    for (const [k, r] of next) if (rules.get(k)?.revision !== r.revision) dirty.add(k);
+    rules.clear();
+    byService.clear();
+    for (const [k, r] of next) {
+      rules.set(k, r);
+      const s = r.spec.service.toLowerCase();
+      let set = byService.get(s);
+      if (!set) byService.set(s, (set = new Set()));
+      set.add(k);
+    }
+    version = v;
+  }
+
+  /** Moves a rule's alerts on by an evaluation's outcome; returns those whose state changed (and dropped ones as resolved-less removals). */
+  function apply(rule: CompiledRule, outcome: Outcome, now: number): { changed: AlertInstance[]; removed: AlertInstance[] } {
+    let current = instances.get(rule.key);
+    if (!current) instances.set(rule.key, (current = new Map()));
+    const changed: AlertInstance[] = [];
+    const removed: AlertInstance[] = [];
+    const seen = new Set<string>();
+
+    const breach = (labels: Record<string, string>, value: number | null, special?: 'nodata' | 'error') => {
+      const fp = fingerprint(labels);
+      seen.add(fp);
+      let inst = current.get(fp);
+      const annotations: Record<string, string> = {};
+      for (const [k, t] of Object.entries(rule.spec.annotations)) annotations[k] = renderTemplate(t, labels, value);
+      if (rule.spec.runbook) annotations.runbook_url = rule.spec.runbook;
+      if (!inst || inst.state === 'resolved') {
+        inst = {
+          ruleKey: rule.key,
+          fingerprint: fp,
+          ownerKey: rule.ownerKey,
+          service: rule.spec.service,
+          severity: rule.spec.severity,
+          labels,
+          annotations,
+          state: 'pending',
+          value,
+          activeAt: now,
+          firedAt: null,
+          resolvedAt: null,
+          lastBreachAt: now,
+          acknowledgedBy: null,
+          acknowledgedAt: null,
+        };
+        current.set(fp, inst);
+        if (!special && rule.forMs > 0) {
+          changed.push(inst);
+          return;
+        }
+      }
+      inst.value = value;
+      inst.annotations = annotations;
+      inst.lastBreachAt = now;
+      const before = inst.state;
+      if (special) inst.state = special;
+      else if (inst.state !== 'firing' && now - inst.activeAt >= rule.forMs) inst.state = 'firing';
+      if (inst.state !== 'pending') inst.firedAt ??= now;
+      if (inst.state !== before) changed.push(inst);
+    };
+    const clear = (inst: AlertInstance) => {
+      if (inst.state === 'resolved') return;
+      if (inst.state === 'pending') {
+        current.delete(inst.fingerprint);
+        removed.push(inst);
+        return;
+      }
+      if (inst.state === 'firing' && inst.lastBreachAt !== null && now - inst.lastBreachAt < rule.keepFiringForMs) return;
+      inst.state = 'resolved';
+      inst.resolvedAt = now;
+      changed.push(inst);
+    };
+    const clearAllExcept = () => {
+      for (const inst of [...current.values()]) if (!seen.has(inst.fingerprint)) clear(inst);
+    };
+
+    const special = (state: 'ok' | 'alerting' | 'nodata' | 'error' | 'keep', as: 'nodata' | 'error') => {
+      if (state === 'keep') {
+        for (const inst of current.values()) seen.add(inst.fingerprint);
+        return;
+      }
+      if (state === 'alerting') breach(alertLabels(rule, {}), null);
+      else if (state === 'nodata' || state === 'error') breach(alertLabels(rule, { alertstate: as }), null, as);
+      clearAllExcept();
+    };
+
+    if (outcome.kind === 'samples') {
+      for (const s of outcome.samples) {
+        const labels = alertLabels(rule, s.labels);
+        if (s.breach) breach(labels, s.value);
+        else {
+          const inst = current.get(fingerprint(labels));
+          if (inst) {
+            inst.value = s.value;
+            seen.add(inst.fingerprint);
+            clear(inst);
+          }
+        }
+      }
+      // label sets that no longer report: as if they stopped breaching
+      clearAllExcept();
+    } else if (outcome.kind === 'nodata') special(rule.spec.noDataState, 'nodata');
+    else special(rule.spec.errorState, 'error');
+
+    // resolved alerts are kept a while for the page and for "resolved" notifications
+    for (const inst of [...current.values()]) {
+      if (inst.state === 'resolved' && inst.resolvedAt !== null && now - inst.resolvedAt >= RESOLVED_KEPT_MS) {
+        current.delete(inst.fingerprint);
+        removed.push(inst);
+      }
+    }
+    return { changed, removed };
+  }
+
+  async function persist(rule: CompiledRule, changed: AlertInstance[], removed: AlertInstance[], from: Map<string, AlertState | null>, now: number, healthRow: { health: string; lastError: string | null }): Promise<void> {
+    const at = iso(now)!;
+    await deps.db.transaction().execute(async (trx) => {
+      for (const inst of removed) await trx.deleteFrom('alert_instances').where('rule_key', '=', inst.ruleKey).where('fingerprint', '=', inst.fingerprint).execute();
+      for (const inst of changed) {
+        const row = {
+          rule_key: inst.ruleKey,
+          fingerprint: inst.fingerprint,
+          owner_key: inst.ownerKey,
+          service: inst.service,
+          severity: inst.severity,
+          labels: JSON.stringify(inst.labels),
+          annotations: JSON.stringify(inst.annotations),
+          state: inst.state,
+          value: inst.value,
+          active_at: iso(inst.activeAt)!,
+          fired_at: iso(inst.firedAt),
+          resolved_at: iso(inst.resolvedAt),
+          last_breach_at: iso(inst.lastBreachAt),
+          acknowledged_by: inst.acknowledgedBy,
+          acknowledged_at: iso(inst.acknowledgedAt),
+        };
+        await trx
+          .insertInto('alert_instances')
+          .values(row)
+          .onConflict((oc) => oc.columns(['rule_key', 'fingerprint']).doUpdateSet(row))
+          .execute();
+        await trx
+          .insertInto('alert_events')
+          .values({ at, rule_key: inst.ruleKey, fingerprint: inst.fingerprint, owner_key: inst.ownerKey, service: inst.service, from_state: from.get(inst.fingerprint) ?? null, to_state: inst.state, value: inst.value, actor: null })
+          .execute();
+      }
+      const h = { rule_key: rule.key, health: healthRow.health, last_error: healthRow.lastError, last_eval_at: at };
+      await trx
+        .insertInto('alert_rule_health')
+        .values(h)
+        .onConflict((oc) => oc.column('rule_key').doUpdateSet(h))
+        .execute();
+    });
+  }
+
+  /** Evaluates the rules that are due: new data, a changed rule, or the interval passed. */
+  async function evaluateDue(): Promise<number> {
+    if (!loaded) await load();
+    const now = deps.clock.now().getTime();
+    await refresh(now);
+    let evaluated = 0;
+    const allChanged: AlertInstance[] = [];
+    for (const rule of rules.values()) {
+      const last = lastEval.get(rule.key) ?? -Infinity;
+      const pendingDue = [...(instances.get(rule.key)?.values() ?? [])].some((i) => i.state === 'pending' && now - i.activeAt >= rule.forMs);
+      if (!dirty.has(rule.key) && now - last < interval && !pendingDue) continue;
+      dirty.delete(rule.key);
+      lastEval.set(rule.key, now);
+      if (rule.spec.paused) continue;
+      const outcome = evaluateCondition(deps.source, rule.spec.service, rule.spec.condition, now);
+      const before = new Map([...(instances.get(rule.key)?.values() ?? [])].map((i) => [i.fingerprint, i.state] as const));
+      const { changed, removed } = apply(rule, outcome, now);
+      const h = { health: outcome.kind === 'error' ? 'error' : outcome.kind === 'nodata' ? 'nodata' : 'ok', lastError: outcome.kind === 'error' ? outcome.message : null } as const;
+      const prevHealth = health.get(rule.key);
+      health.set(rule.key, { ...h, lastEvalAt: now });
+      evaluated++;
+      // unchanged rules write nothing: the evaluation time is kept in memory between changes
+      if (changed.length || removed.length || prevHealth?.health !== h.health || prevHealth?.lastError !== h.lastError) {
+        await persist(rule, changed, removed, before, now, h);
+      }
+      allChanged.push(...changed);
+    }
+    // alerts of deleted rules resolve
+    for (const [key, m] of instances) {
+      if (rules.has(key)) continue;
+      const gone: AlertInstance[] = [];
+      for (const inst of m.values()) {
+        if (inst.state !== 'resolved') {
+          inst.state = 'resolved';
+          inst.resolvedAt = now;
+          allChanged.push(inst);
+        }
+        gone.push(inst);
+      }
+      instances.delete(key);
+      await deps.db.deleteFrom('alert_instances').where('rule_key', '=', key).execute();
+      await deps.db.deleteFrom('alert_rule_health').where('rule_key', '=', key).execute();
+      void gone;
+    }
+    if (allChanged.length && deps.listener) await deps.listener.alertsChanged(allChanged, now);
+    return evaluated;
+  }
+
+  /** One evaluation pass at a time; a pass asked for while one runs follows it. */
+  function run(): Promise<void> {
+    running ??= evaluateDue()
+      .then(() => undefined)
+      .catch((err) => deps.onError?.(err))
+      .finally(() => (running = null));
+    return running;
+  }
+
+  return {
+    /** Evaluates what is due now (tests call this with a ManualClock; the worker on a timer). */
+    async tick(): Promise<number> {
+      if (running) await running;
+      let n = 0;
+      const p = evaluateDue().then((k) => (n = k));
+      running = p.then(() => undefined).finally(() => (running = null));
+      await p;
+      return n;
+    },
+
+    /** Telemetry arrived for a service: its rules are evaluated within a few milliseconds. */
+    dataArrived(service: string): void {
+      const set = byService.get(service.toLowerCase());
+      if (!set) return;
+      for (const k of set) dirty.add(k);
+      if (timer && !kickTimer) {
+        kickTimer = setTimeout(() => {
+          kickTimer = null;
+          void run();
+        }, 5);
+      }
+    },
+
+    /** A rule was written on this replica: look for rule changes on every pass for a while. */
+    rulesChanged(): void {
+      eagerUntil = deps.clock.now().getTime() + 5_000;
+      checkedAt = -Infinity;
+    },
+
+    /** Every alert (of one owner, service or state), newest first. */
+    list(filter: { owner?: string; service?: string; states?: AlertState[] } = {}): AlertInstance[] {
+      const out: AlertInstance[] = [];
+      for (const m of instances.values()) {
+        for (const inst of m.values()) {
+          if (filter.owner && inst.ownerKey !== filter.owner.toLowerCase()) continue;
+          if (filter.service && inst.service.toLowerCase() !== filter.service.toLowerCase()) continue;
+          if (filter.states && !filter.states.includes(inst.state)) continue;
+          out.push(inst);
+        }
+      }
+      return out.sort((a, b) => b.activeAt - a.activeAt);
+    },
+
+    get(ruleKey: string, fp: string): AlertInstance | null {
+      return instances.get(ruleKey.toLowerCase())?.get(fp) ?? null;
+    },
+
+    /** A rule's last evaluation: health and error. */
+    healthOf(ruleKey: string) {
+      return health.get(ruleKey.toLowerCase()) ?? null;
+    },
+
+    rule(ruleKey: string): CompiledRule | null {
+      return rules.get(ruleKey.toLowerCase()) ?? null;
+    },
+
+    /** Records who acknowledged an alert (or clears it), with a history event. */
+    async acknowledge(ruleKey: string, fp: string, by: string | null): Promise<AlertInstance | null> {
+      const inst = instances.get(ruleKey.toLowerCase())?.get(fp);
+      if (!inst) return null;
+      const now = deps.clock.now().getTime();
+      inst.acknowledgedBy = by;
+      inst.acknowledgedAt = by ? now : null;
+      await deps.db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('alert_instances')
+          .set({ acknowledged_by: by, acknowledged_at: iso(inst.acknowledgedAt) })
+          .where('rule_key', '=', inst.ruleKey)
+          .where('fingerprint', '=', fp)
+          .execute();
+        await trx
+          .insertInto('alert_events')
+          .values({ at: iso(now)!, rule_key: inst.ruleKey, fingerprint: fp, owner_key: inst.ownerKey, service: inst.service, from_state: inst.state, to_state: by ? 'acknowledged' : 'unacknowledged', value: inst.value, actor: by })
+          .execute();
+      });
+      return inst;
+    },
+
+    /** Runs the evaluator every `everyMs` (and at once when data arrives). */
+    start(everyMs = 250): void {
+      timer ??= setInterval(() => void run(), everyMs);
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      if (kickTimer) clearTimeout(kickTimer);
+      timer = null;
+      kickTimer = null;
+      if (running) await running;
+    },
+  };
+}
+
+export type AlertEngine = ReturnType<typeof createAlertEngine>;

@@ -1,0 +1,166 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { ALERT_RULE_KIND, ALERT_STATES, NOTIFICATION_POLICY_KIND, SILENCE_KIND, alertViewSchema, type AlertView } from '../../../shared/alerting.schema.ts';
+import type { Clock } from '../../platform/clock.ts';
+import type { Database } from '../../platform/db.ts';
+import { AppError } from '../../platform/errors.ts';
+import { permissions } from '../../platform/permissions.ts';
+import type { KindRegistry } from '../resources/kinds.ts';
+import type { ResourceService } from '../resources/resources.service.ts';
+import { alertingKinds } from './alerting.kinds.ts';
+import { createAlertEngine, type AlertInstance } from './engine.ts';
+import type { EvalSource } from './evaluate.ts';
+import { createNotifier, type NotificationSink } from './notifier.ts';
+
+export type { NotificationSink, GroupNotification, AlertPayload } from './notifier.ts';
+
+/**
+ * Alerting: the AlertRule, ContactPoint, NotificationPolicy and Silence kinds, the evaluator that
+ * turns rules and telemetry into alerts, and the notifier that routes, groups and hands them to
+ * the outbox.
+ */
+export function createAlerting(deps: {
+  db: Kysely<Database>;
+  clock: Clock;
+  kinds: KindRegistry;
+  resources: ResourceService;
+  source: EvalSource;
+  sink: NotificationSink;
+  externalURL: string;
+  maxRulesPerTeam?: number;
+  onError?: (err: unknown) => void;
+}) {
+  const late: { engine?: ReturnType<typeof createAlertEngine>; notifier?: ReturnType<typeof createNotifier> } = {};
+  for (const def of alertingKinds({
+    resources: deps.resources,
+    maxRulesPerTeam: () => deps.maxRulesPerTeam ?? 1000,
+    changed: (kind) => {
+      if (kind === ALERT_RULE_KIND) late.engine?.rulesChanged();
+      else void late.notifier?.refresh(true).catch(() => undefined);
+    },
+  })) {
+    deps.kinds.register(def);
+  }
+  const notifier = createNotifier({
+    db: deps.db,
+    clock: deps.clock,
+    sink: deps.sink,
+    externalURL: deps.externalURL,
+    source: {
+      version: () => deps.resources.kindVersion([NOTIFICATION_POLICY_KIND, SILENCE_KIND]),
+      policies: () => deps.resources.listAllLive(NOTIFICATION_POLICY_KIND),
+      silences: () => deps.resources.listAllLive(SILENCE_KIND),
+    },
+    activeAlerts: () => engine.list({ states: ['firing', 'nodata', 'error'] }),
+  });
+  const engine = createAlertEngine({
+    db: deps.db,
+    clock: deps.clock,
+    source: deps.source,
+    rules: { version: () => deps.resources.kindVersion([ALERT_RULE_KIND]), list: () => deps.resources.listAllLive(ALERT_RULE_KIND) },
+    listener: notifier,
+    onError: deps.onError,
+  });
+  late.engine = engine;
+  late.notifier = notifier;
+
+  function view(a: AlertInstance): AlertView {
+    const rule = engine.rule(a.ruleKey);
+    const silence = notifier.silenced(a);
+    return {
+      rule: rule?.name ?? a.ruleKey,
+      owner: rule?.owner ?? a.ownerKey,
+      service: a.service,
+      severity: a.severity,
+      fingerprint: a.fingerprint,
+      state: a.state,
+      labels: a.labels,
+      annotations: a.annotations,
+      value: a.value,
+      activeAt: new Date(a.activeAt).toISOString(),
+      firedAt: a.firedAt === null ? null : new Date(a.firedAt).toISOString(),
+      resolvedAt: a.resolvedAt === null ? null : new Date(a.resolvedAt).toISOString(),
+      acknowledgedBy: a.acknowledgedBy,
+      acknowledgedAt: a.acknowledgedAt === null ? null : new Date(a.acknowledgedAt).toISOString(),
+      silencedBy: silence?.name ?? null,
+    };
+  }
+
+  return {
+    engine,
+    notifier,
+    /** Evaluates what is due and sends what is due (tests drive this with a ManualClock). */
+    async tick(): Promise<void> {
+      await engine.tick();
+      await notifier.tick();
+    },
+    start(): void {
+      engine.start();
+    },
+    async stop(): Promise<void> {
+      await engine.stop();
+    },
+    dataArrived(services: string[]): void {
+      for (const s of services) engine.dataArrived(s);
+    },
+    view,
+  };
+}
+
+export type Alerting = ReturnType<typeof createAlerting>;
+
+const alertListQuery = z.object({
+  owner: z.string().max(63).optional().describe('only alerts of this team'),
+  service: z.string().max(63).optional(),
+  state: z
+    .union([z.enum(ALERT_STATES), z.array(z.enum(ALERT_STATES))])
+    .optional()
+    .describe('only these states (repeat for several); default: all but resolved'),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+});
+
+/** Alerts: every signed-in user reads them; members of the owning team acknowledge them. */
+export const alertingRoutes: FastifyPluginAsyncZod<{ alerting: Alerting }> = async (app, { alerting }) => {
+  app.get(
+    '/api/v1/alerts',
+    {
+      schema: {
+        tags: ['alerting'],
+        summary: 'Alerts, newest first: firing, pending, no-data and error ones (resolved on request)',
+        querystring: alertListQuery,
+        response: { 200: z.object({ items: z.array(alertViewSchema) }) },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      const q = req.query;
+      const states = q.state ? [q.state].flat() : (['pending', 'firing', 'nodata', 'error'] as const);
+      const items = alerting.engine.list({ owner: q.owner, service: q.service, states: [...states] }).slice(0, q.limit);
+      return { items: items.map((a) => alerting.view(a)) };
+    },
+  );
+
+  for (const acknowledge of [true, false]) {
+    app.route({
+      method: acknowledge ? 'POST' : 'DELETE',
+      url: '/api/v1/alerts/:rule/:fingerprint/ack',
+      schema: {
+        tags: ['alerting'],
+        summary: acknowledge ? 'Acknowledge an alert (members of the team that owns its rule)' : 'Take back an acknowledgement',
+        params: z.object({ rule: z.string().min(1).max(63), fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
+        response: { 200: alertViewSchema },
+      },
+      handler: async (req) => {
+        const actor = req.requireActor('write');
+        const current = alerting.engine.get(req.params.rule, req.params.fingerprint);
+        if (!current) throw new AppError('ALERT_NOT_FOUND', `no alert ${req.params.fingerprint} of rule "${req.params.rule}"`);
+        if (!permissions.isMember(actor, current.ownerKey) && !actor.admin) {
+          throw new AppError('NOT_OWNER', `only members of team "${current.ownerKey}" acknowledge its alerts`);
+        }
+        const updated = await alerting.engine.acknowledge(req.params.rule, req.params.fingerprint, acknowledge ? actor.name : null);
+        return alerting.view(updated!);
+      },
+    });
+  }
+};
