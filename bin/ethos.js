@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `ethos` command. Client verbs run from the bundle scripts/build-cli.js makes
-// when it is newer than every source it contains; otherwise, and always for `serve` and `migrate`,
-// the TypeScript sources run through tsx.
+// when it is newer than every source it contains; otherwise, and always for `serve`, `migrate` and
+// `demo` (which load the server), the TypeScript sources run through tsx.
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,7 @@ function bundleIsFresh() {
 }
 
 const verb = process.argv[2];
-if (verb !== 'serve' && verb !== 'migrate' && bundleIsFresh()) {
+if (!['serve', 'migrate', 'demo'].includes(verb) && bundleIsFresh()) {
   await import(bundle.href);
 } else {
   const { register } = await import('tsx/esm/api');

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerApplyCommands } from './apply.command.ts';
 import { registerBackstageCommand } from './backstage.command.ts';
 import { registerChangeRequestCommands } from './cr.command.ts';
+import { registerDemoCommand } from './demo.command.ts';
 import { registerLoginCommand } from './login.command.ts';
 import { CliError } from './output.ts';
 import { registerQuotaCommands } from './quotas.command.ts';
@@ -18,6 +19,7 @@ const program = new Command('ethos')
   .showHelpAfterError('(add --help for usage)')
   .addHelpText('after', '\nServer and token: ETHOS_URL and ETHOS_TOKEN, else the file "ethos login" writes (ETHOS_CONFIG overrides its path).');
 registerServerCommands(program);
+registerDemoCommand(program);
 registerLoginCommand(program);
 registerApplyCommands(program);
 registerResourceCommands(program);
