@@ -175,7 +175,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(auditRoutes, { audit });
   await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
   await app.register(otlpRoutes, { telemetry });
-  await app.register(alertingRoutes, { alerting });
+  await app.register(alertingRoutes, {
+    alerting,
+    owners: async (services, teams) => {
+      const names = await Promise.all([...new Set(teams)].map(async (t) => ((await catalog.teamName(t)) ? t : null)));
+      return { services: await catalog.serviceOwners(services), teams: new Set(names.filter((t): t is string => t !== null)) };
+    },
+  });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 

@@ -254,8 +254,9 @@ export type AlertState = (typeof ALERT_STATES)[number];
 
 /** An alert as the API shows it. */
 export const alertViewSchema = z.object({
-  rule: z.string(),
-  owner: z.string(),
+  rule: z.string().describe('the AlertRule; for an alert posted to the Alertmanager API, "posted:" and its alertname'),
+  source: z.enum(['rule', 'posted']).describe('rule: evaluated by Ethos; posted: sent by another system (Prometheus) to /alertmanager/api/v2/alerts'),
+  owner: z.string().describe('the team that owns it ("" for an alert no team owns: the organisation default policy routes it)'),
   service: z.string(),
   severity: z.string(),
   fingerprint: z.string().describe('identifies the alert among its rule’s label sets'),

@@ -137,6 +137,7 @@ export interface Database {
     fired_at: string | null;
     resolved_at: string | null;
     last_breach_at: string | null;
+    ends_at: string | null;
     acknowledged_by: string | null;
     acknowledged_at: string | null;
   };

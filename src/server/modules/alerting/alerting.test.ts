@@ -230,4 +230,47 @@ describe.each(databases)('alerting on %s', (dbKind) => {
       await t.app.services.alerting.stop();
     }
   });
+
+  it('takes alerts from Prometheus on Alertmanager’s API and routes them by their service, team or the organisation default', async () => {
+    // the organisation default: an admins' policy for alerts no team owns
+    await t.req('PUT', '/api/v1/resources/Team/ops', { as: t.admin, body: teamDoc('ops') });
+    await t.req('PUT', '/api/v1/resources/ContactPoint/ops-hook', { as: t.admin, body: doc('ContactPoint', 'ops-hook', 'ops', { type: 'webhook', url: 'http://127.0.0.1:9/ops' }) });
+    const org = await t.req('PUT', '/api/v1/resources/NotificationPolicy/org-default', { as: t.admin, body: doc('NotificationPolicy', 'org-default', 'ops', { organisationDefault: true, routes: [{ contactPoints: ['ops-hook'], groupBy: ['alertname'] }] }) });
+    expect(org.status).toBe(201);
+    const collector = (await t.req('POST', '/api/v1/tokens', { as: t.admin, body: { name: 'prometheus', type: 'ingest', scopes: ['ingest'] } })).body.token;
+    const now = t.clock.now().getTime();
+    const iso = (ms: number) => new Date(ms).toISOString();
+    // what Prometheus 2.x sends: labels, annotations, startsAt, endsAt (now + 4 evaluation intervals), generatorURL
+    const high = { labels: { alertname: 'HighCPU', service: 'checkout', severity: 'page', instance: 'web-1' }, annotations: { summary: 'CPU above 90%' }, startsAt: iso(now - 60_000), endsAt: iso(now + 240_000), generatorURL: 'http://prometheus:9090/graph?g0.expr=cpu' };
+    const disk = { labels: { alertname: 'DiskFull', instance: 'db-1' }, annotations: {}, startsAt: iso(now), endsAt: iso(now + 240_000), generatorURL: 'http://prometheus:9090/graph' };
+
+    const foreign = await t.req('POST', '/alertmanager/api/v2/alerts', { as: ingest, body: [{ labels: { alertname: 'NotOurs', team: 'search' } }] });
+    expect(foreign.status).toBe(403);
+    const noName = await t.req('POST', '/alertmanager/api/v2/alerts', { as: ingest, body: [{ labels: { instance: 'x' } }] });
+    expect(noName.status).toBe(400);
+    const reader = await t.user('rita', { scopes: ['read'] });
+    expect((await t.req('POST', '/alertmanager/api/v2/alerts', { as: reader, body: [high] })).status).toBe(403);
+    expect((await alerts('?state=firing')).some((a) => a.rule.startsWith('posted:'))).toBe(false);
+
+    sent.length = 0;
+    expect((await t.req('POST', '/alertmanager/api/v2/alerts', { as: ingest, body: [high] })).status).toBe(200);
+    expect((await t.req('POST', '/alertmanager/api/v2/alerts', { as: collector, body: [disk] })).status).toBe(200);
+    const posted = (await alerts('?state=firing')).filter((a) => a.rule.startsWith('posted:'));
+    expect(posted.map((a) => [a.rule, a.labels.alertname, (a as unknown as { owner: string }).owner]).sort()).toEqual([
+      ['posted:diskfull', 'DiskFull', ''],
+      ['posted:highcpu', 'HighCPU', 'payments'],
+    ]);
+    const to = (name: string) => sent.filter((s) => s.notification.alerts.some((a) => a.labels.alertname === name)).map((s) => s.contactPoint.name);
+    expect(to('HighCPU')).toEqual(['payments-hook']);
+    expect(to('DiskFull')).toEqual(['ops-hook']);
+
+    // sent again, it goes on firing; not sent again, it resolves at its end
+    await advance(120_000);
+    expect((await t.req('POST', '/alertmanager/api/v2/alerts', { as: ingest, body: [{ ...high, endsAt: iso(now + 360_000) }] })).status).toBe(200);
+    await advance(200_000);
+    const after = await alerts('?state=firing&state=resolved');
+    expect(after.find((a) => a.labels.alertname === 'HighCPU')!.state).toBe('firing');
+    expect(after.find((a) => a.labels.alertname === 'DiskFull')!.state).toBe('resolved');
+    expect(sent.some((s) => s.contactPoint.name === 'ops-hook' && s.notification.status === 'resolved')).toBe(true);
+  });
 });

@@ -20,9 +20,25 @@ export interface AlertInstance {
   firedAt: number | null;
   resolvedAt: number | null;
   lastBreachAt: number | null;
+  /** An alert sent by another system (Prometheus): when it stops firing unless sent again. */
+  endsAt: number | null;
   acknowledgedBy: string | null;
   acknowledgedAt: number | null;
 }
+
+/** An alert as Prometheus posts it to Alertmanager's API. */
+export interface PostedAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt?: string;
+  endsAt?: string;
+  generatorURL?: string;
+}
+
+/** How long a posted alert without an end fires before it must be sent again (Alertmanager's resolve_timeout). */
+export const POSTED_RESOLVE_MS = 5 * 60_000;
+/** The rule key of alerts posted by other systems: one per alertname. */
+export const postedRuleKey = (alertname: string) => `posted:${alertname.toLowerCase()}`;
 
 /** What the notifier is told after each evaluation: the alerts whose state changed. */
 export interface AlertListener {
@@ -108,6 +124,7 @@ export function createAlertEngine(deps: {
         firedAt: ms(r.fired_at),
         resolvedAt: ms(r.resolved_at),
         lastBreachAt: ms(r.last_breach_at),
+        endsAt: ms(r.ends_at),
         acknowledgedBy: r.acknowledged_by,
         acknowledgedAt: ms(r.acknowledged_at),
       });
@@ -170,6 +187,7 @@ export function createAlertEngine(deps: {
           firedAt: null,
           resolvedAt: null,
           lastBreachAt: now,
+          endsAt: null,
           acknowledgedBy: null,
           acknowledgedAt: null,
         };
@@ -242,7 +260,7 @@ export function createAlertEngine(deps: {
     return { changed, removed };
   }
 
-  async function persist(rule: CompiledRule, changed: AlertInstance[], removed: AlertInstance[], from: Map<string, AlertState | null>, now: number, healthRow: { health: string; lastError: string | null }): Promise<void> {
+  async function persist(changed: AlertInstance[], removed: AlertInstance[], from: Map<string, AlertState | null>, now: number, healthRow?: { ruleKey: string; health: string; lastError: string | null }): Promise<void> {
     const at = iso(now)!;
     await deps.db.transaction().execute(async (trx) => {
       for (const inst of removed) await trx.deleteFrom('alert_instances').where('rule_key', '=', inst.ruleKey).where('fingerprint', '=', inst.fingerprint).execute();
@@ -261,6 +279,7 @@ export function createAlertEngine(deps: {
           fired_at: iso(inst.firedAt),
           resolved_at: iso(inst.resolvedAt),
           last_breach_at: iso(inst.lastBreachAt),
+          ends_at: iso(inst.endsAt),
           acknowledged_by: inst.acknowledgedBy,
           acknowledged_at: iso(inst.acknowledgedAt),
         };
@@ -274,7 +293,8 @@ export function createAlertEngine(deps: {
           .values({ at, rule_key: inst.ruleKey, fingerprint: inst.fingerprint, owner_key: inst.ownerKey, service: inst.service, from_state: from.get(inst.fingerprint) ?? null, to_state: inst.state, value: inst.value, actor: null })
           .execute();
       }
-      const h = { rule_key: rule.key, health: healthRow.health, last_error: healthRow.lastError, last_eval_at: at };
+      if (!healthRow) return;
+      const h = { rule_key: healthRow.ruleKey, health: healthRow.health, last_error: healthRow.lastError, last_eval_at: at };
       await trx
         .insertInto('alert_rule_health')
         .values(h)
@@ -306,13 +326,34 @@ export function createAlertEngine(deps: {
       evaluated++;
       // unchanged rules write nothing: the evaluation time is kept in memory between changes
       if (changed.length || removed.length || prevHealth?.health !== h.health || prevHealth?.lastError !== h.lastError) {
-        await persist(rule, changed, removed, before, now, h);
+        await persist(changed, removed, before, now, { ruleKey: rule.key, ...h });
       }
       allChanged.push(...changed);
     }
+    // posted alerts not sent again before their end resolve
+    const expired: AlertInstance[] = [];
+    const expiredFrom = new Map<string, AlertState | null>();
+    for (const [key, m] of instances) {
+      if (!key.startsWith('posted:')) continue;
+      for (const inst of [...m.values()]) {
+        if (inst.state === 'firing' && inst.endsAt !== null && inst.endsAt <= now) {
+          expiredFrom.set(inst.fingerprint, inst.state);
+          inst.state = 'resolved';
+          inst.resolvedAt = inst.endsAt;
+          expired.push(inst);
+        } else if (inst.state === 'resolved' && inst.resolvedAt !== null && now - inst.resolvedAt >= RESOLVED_KEPT_MS) {
+          m.delete(inst.fingerprint);
+          await deps.db.deleteFrom('alert_instances').where('rule_key', '=', key).where('fingerprint', '=', inst.fingerprint).execute();
+        }
+      }
+    }
+    if (expired.length) {
+      await persist(expired, [], expiredFrom, now);
+      allChanged.push(...expired);
+    }
     // alerts of deleted rules resolve
     for (const [key, m] of instances) {
-      if (rules.has(key)) continue;
+      if (rules.has(key) || key.startsWith('posted:')) continue;
       const gone: AlertInstance[] = [];
       for (const inst of m.values()) {
         if (inst.state !== 'resolved') {
@@ -395,6 +436,77 @@ export function createAlertEngine(deps: {
 
     rule(ruleKey: string): CompiledRule | null {
       return rules.get(ruleKey.toLowerCase()) ?? null;
+    },
+
+    /**
+     * Alerts another system (Prometheus) posted: each label set fires until its endsAt (or
+     * {@link POSTED_RESOLVE_MS} when it gives none) unless posted again; an endsAt in the past
+     * resolves it. `ownerOf` names the team that owns each (its service's, else its `team` label's;
+     * '' for the organisation default). Returns how many changed state.
+     */
+    async receivePosted(alerts: PostedAlert[], ownerOf: (labels: Record<string, string>) => string): Promise<number> {
+      if (!loaded) await load();
+      const now = deps.clock.now().getTime();
+      const changed: AlertInstance[] = [];
+      const from = new Map<string, AlertState | null>();
+      const time = (s: string | undefined) => {
+        const t = s ? Date.parse(s) : NaN;
+        // Go's zero time (0001-01-01) means "not set"
+        return Number.isFinite(t) && t > 0 ? t : null;
+      };
+      for (const a of alerts) {
+        const alertname = a.labels.alertname ?? 'unnamed';
+        const ruleKey = postedRuleKey(alertname);
+        const fp = fingerprint(a.labels);
+        let m = instances.get(ruleKey);
+        if (!m) instances.set(ruleKey, (m = new Map()));
+        const endsAt = time(a.endsAt) ?? now + POSTED_RESOLVE_MS;
+        const startsAt = Math.min(time(a.startsAt) ?? now, now);
+        let inst = m.get(fp);
+        if (endsAt <= now) {
+          if (inst && inst.state !== 'resolved') {
+            from.set(fp, inst.state);
+            inst.state = 'resolved';
+            inst.resolvedAt = endsAt;
+            inst.endsAt = endsAt;
+            changed.push(inst);
+          }
+          continue;
+        }
+        if (!inst || inst.state === 'resolved') {
+          from.set(fp, inst?.state ?? null);
+          inst = {
+            ruleKey,
+            fingerprint: fp,
+            ownerKey: ownerOf(a.labels),
+            service: a.labels.service ?? '',
+            severity: a.labels.severity ?? '',
+            labels: a.labels,
+            annotations: a.annotations,
+            state: 'firing',
+            value: null,
+            activeAt: startsAt,
+            firedAt: startsAt,
+            resolvedAt: null,
+            lastBreachAt: now,
+            endsAt,
+            acknowledgedBy: null,
+            acknowledgedAt: null,
+          };
+          m.set(fp, inst);
+          changed.push(inst);
+        } else {
+          // sent again: it goes on firing (kept in memory: no write per resend)
+          inst.endsAt = endsAt;
+          inst.annotations = a.annotations;
+          inst.lastBreachAt = now;
+        }
+      }
+      if (changed.length) {
+        await persist(changed, [], from, now);
+        if (deps.listener) await deps.listener.alertsChanged(changed, now);
+      }
+      return changed.length;
     },
 
     /** Records who acknowledged an alert (or clears it), with a history event. */

@@ -9,11 +9,25 @@ import { permissions } from '../../platform/permissions.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { alertingKinds } from './alerting.kinds.ts';
-import { createAlertEngine, type AlertInstance } from './engine.ts';
+import { createAlertEngine, type AlertInstance, type PostedAlert } from './engine.ts';
 import type { EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
 export type { NotificationSink, GroupNotification, AlertPayload } from './notifier.ts';
+
+/** What decides who owns a posted alert: services' owning teams and the team names that exist (lower-cased). */
+export interface PostedOwners {
+  services: Map<string, string>;
+  teams: Set<string>;
+}
+
+/** The team owning a posted alert: its service's, else its `team` label's, else '' (the organisation default). */
+export function postedOwner(labels: Record<string, string>, owners: PostedOwners): string {
+  const byService = labels.service ? owners.services.get(labels.service.toLowerCase()) : undefined;
+  if (byService) return byService;
+  const team = labels.team?.toLowerCase();
+  return team && owners.teams.has(team) ? team : '';
+}
 
 /**
  * Alerting: the AlertRule, ContactPoint, NotificationPolicy and Silence kinds, the evaluator that
@@ -37,7 +51,7 @@ export function createAlerting(deps: {
     maxRulesPerTeam: () => deps.maxRulesPerTeam ?? 1000,
     changed: (kind) => {
       if (kind === ALERT_RULE_KIND) late.engine?.rulesChanged();
-      else void late.notifier?.refresh(true).catch(() => undefined);
+      else late.notifier?.changed();
     },
   })) {
     deps.kinds.register(def);
@@ -70,6 +84,7 @@ export function createAlerting(deps: {
     const silence = notifier.silenced(a);
     return {
       rule: rule?.name ?? a.ruleKey,
+      source: a.ruleKey.startsWith('posted:') ? 'posted' : 'rule',
       owner: rule?.owner ?? a.ownerKey,
       service: a.service,
       severity: a.severity,
@@ -101,6 +116,10 @@ export function createAlerting(deps: {
     async stop(): Promise<void> {
       await engine.stop();
     },
+    /** Alerts posted to the Alertmanager API, owned by their service's team, else their `team` label's team. */
+    async receivePosted(alerts: PostedAlert[], owners: PostedOwners): Promise<number> {
+      return engine.receivePosted(alerts, (labels) => postedOwner(labels, owners));
+    },
     dataArrived(services: string[]): void {
       for (const s of services) engine.dataArrived(s);
     },
@@ -120,8 +139,51 @@ const alertListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(200),
 });
 
+const postedAlertSchema = z
+  .object({
+    labels: z.record(z.string().min(1).max(200), z.string().max(2000)).refine((l) => !!l.alertname, 'every alert needs an alertname label'),
+    annotations: z.record(z.string().min(1).max(200), z.string().max(10_000)).default({}),
+    startsAt: z.string().max(64).optional(),
+    endsAt: z.string().max(64).optional(),
+    generatorURL: z.string().max(2000).optional(),
+  })
+  .passthrough();
+
 /** Alerts: every signed-in user reads them; members of the owning team acknowledge them. */
-export const alertingRoutes: FastifyPluginAsyncZod<{ alerting: Alerting }> = async (app, { alerting }) => {
+export const alertingRoutes: FastifyPluginAsyncZod<{
+  alerting: Alerting;
+  /** The owning team of each service and which of some team names exist (lower-cased). */
+  owners(services: string[], teams: string[]): Promise<PostedOwners>;
+}> = async (app, { alerting, owners }) => {
+  // Alertmanager's API, for an existing Prometheus (alerting.alertmanagers[].path_prefix: /alertmanager)
+  app.post(
+    '/alertmanager/api/v2/alerts',
+    {
+      schema: {
+        tags: ['alerting'],
+        summary: 'Alertmanager’s API: Prometheus posts its alerts here; each goes to the team owning its service label (else its team label, else the organisation default policy)',
+        body: z.array(postedAlertSchema).max(10_000),
+      },
+    },
+    async (req, reply) => {
+      const actor = req.requireActor(req.actor?.scopes.has('ingest') ? 'ingest' : 'write');
+      const alerts = req.body as PostedAlert[];
+      const found = await owners(
+        alerts.map((a) => a.labels.service ?? '').filter(Boolean),
+        alerts.map((a) => (a.labels.team ?? '').toLowerCase()).filter(Boolean),
+      );
+      const ownerOf = (l: Record<string, string>) => postedOwner(l, found);
+      // a team's token posts its team's alerts (and unowned ones); an organisation-wide token any
+      const foreign = alerts.find((a) => {
+        const o = ownerOf(a.labels);
+        return o !== '' && !actor.organisationIngest && !actor.admin && !permissions.isMember(actor, o);
+      });
+      if (foreign) throw new AppError('NOT_OWNER', `alert "${foreign.labels.alertname}" belongs to team "${ownerOf(foreign.labels)}": post it with that team's token or an organisation-wide one; nothing was stored`);
+      await alerting.receivePosted(alerts, found);
+      return reply.status(200).send();
+    },
+  );
+
   app.get(
     '/api/v1/alerts',
     {

@@ -143,17 +143,19 @@ export function createNotifier(deps: {
   externalURL: string;
   /** Every firing alert (for inhibition: a source alert may be in no group of this policy). */
   activeAlerts(): AlertInstance[];
-}): AlertListener & { tick(): Promise<number>; silenced(a: AlertInstance): Silence | null; refresh(force?: boolean): Promise<void> } {
+}): AlertListener & { tick(): Promise<number>; silenced(a: AlertInstance): Silence | null; refresh(force?: boolean): Promise<void>; changed(): void } {
   let policies: Policy[] = [];
   let silences: Silence[] = [];
   let version: string | null = null;
   let checkedAt = -Infinity;
+  /** Until then every pass asks whether policies or silences changed (a write here may not have committed yet when it tells us). */
+  let eagerUntil = -Infinity;
   const groups = new Map<string, Group>();
   let restored = false;
 
   async function refresh(force = false): Promise<void> {
     const now = deps.clock.now().getTime();
-    if (!force && now - checkedAt < 1000) return;
+    if (!force && now - checkedAt < 1000 && now > eagerUntil) return;
     checkedAt = now;
     const v = await deps.source.version();
     if (v === version) return;
@@ -298,6 +300,11 @@ export function createNotifier(deps: {
     },
 
     refresh,
+
+    /** A policy or silence was written on this replica: look for it on every pass for a while. */
+    changed(): void {
+      eagerUntil = deps.clock.now().getTime() + 5_000;
+    },
 
     /** Sends what is due: new groups after groupWait, changed ones after groupInterval, repeats. */
     async tick(): Promise<number> {

@@ -23,6 +23,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('fired_at', 'text')
     .addColumn('resolved_at', 'text')
     .addColumn('last_breach_at', 'text')
+    .addColumn('ends_at', 'text')
     .addColumn('acknowledged_by', 'text')
     .addColumn('acknowledged_at', 'text')
     .addPrimaryKeyConstraint('alert_instances_pk', ['rule_key', 'fingerprint'])
