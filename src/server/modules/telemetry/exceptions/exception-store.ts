@@ -78,9 +78,14 @@ interface GroupRow {
  * occurs again in a version other than the one it was resolved in (or, without versions, after it
  * was resolved) is unresolved again and marked regressed.
  */
+/** How many recent occurrences (by trace, span and type) are remembered to count each once. */
+const RECENT_KEYS = 100_000;
+
 export class ExceptionStore {
   private readonly db: BetterSqlite3.Database;
   private readonly retentionMs: number;
+  /** Occurrences recently recorded with a trace and span, so the same one sent again counts once. */
+  private readonly recent = new Map<string, number>();
   private readonly now: () => number;
 
   constructor(opts: { dir: string; now?: () => number; retentionMs?: number }) {
@@ -115,6 +120,23 @@ export class ExceptionStore {
    */
   record(occurrences: ExceptionOccurrence[], matchRule?: RuleMatcher): number[] {
     const ids: number[] = [];
+    // one exception recorded twice, on its span and as a log record (as SDKs' recordException plus a
+    // logger do), counts once: remembered by trace, span and type for a while
+    occurrences = occurrences.filter((o) => {
+      if (!o.traceId || !o.spanId) return true;
+      const key = `${o.traceId}/${o.spanId}/${o.type}`;
+      if (this.recent.has(key)) return false;
+      this.recent.set(key, o.t);
+      return true;
+    });
+    if (this.recent.size > RECENT_KEYS) {
+      // the oldest half goes (a Map keeps insertion order)
+      let drop = this.recent.size / 2;
+      for (const k of this.recent.keys()) {
+        if (drop-- <= 0) break;
+        this.recent.delete(k);
+      }
+    }
     if (!occurrences.length) return ids;
     const find = this.db.prepare('SELECT * FROM exception_groups WHERE fingerprint = ?');
     const insert = this.db.prepare(

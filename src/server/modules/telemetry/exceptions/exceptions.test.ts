@@ -143,6 +143,23 @@ describe.each(databases)('exception groups on %s', (dbKind) => {
     expect((await t.req('GET', '/api/v1/telemetry/exceptions/999999', { as: carol })).status).toBe(404);
   });
 
+  it('counts an exception once when it is both recorded on its span and logged with the span’s ids', async () => {
+    const trace = '5bf7651916cd43dd8448eb211c80319d';
+    const post = (url: string, payload: unknown) =>
+      t.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json', authorization: `Bearer ${payments}` }, payload: JSON.stringify(payload) });
+    const resource = { attributes: [attr('service.name', 'checkout'), attr('service.version', '1.2.0')] };
+    const exc = [attr('exception.type', 'LedgerError'), attr('exception.message', 'refund not rounded'), attr('exception.stacktrace', '')];
+    for (const spanId of ['c7ad6b7169203331', 'c7ad6b7169203332']) {
+      const span = { traceId: trace, spanId, name: 'POST /refunds', kind: 2, startTimeUnixNano: ns(now - 20_000), endTimeUnixNano: ns(now - 19_000), events: [{ name: 'exception', timeUnixNano: ns(now - 19_500), attributes: exc }] };
+      expect((await post('/v1/traces', { resourceSpans: [{ resource, scopeSpans: [{ spans: [span] }] }] })).statusCode).toBe(200);
+      const log = { timeUnixNano: ns(now - 19_400), severityNumber: 17, traceId: trace, spanId, body: { stringValue: 'refund failed' }, attributes: exc };
+      expect((await post('/v1/logs', { resourceLogs: [{ resource, scopeLogs: [{ logRecords: [log] }] }] })).statusCode).toBe(200);
+    }
+    const list = await t.req('GET', '/api/v1/telemetry/exceptions?service=checkout', { as: carol });
+    // two failed requests: two occurrences, not four
+    expect(list.body.items.find((g: { type: string }) => g.type === 'LedgerError').count).toBe(2);
+  });
+
   it('lets only the owning team resolve a group, and marks it regressed when it returns in a later version', async () => {
     const [group] = (await t.req('GET', '/api/v1/telemetry/exceptions?service=checkout&status=unresolved', { as: alice })).body.items.filter((g: { type: string }) => g.type === 'TypeError');
     const other = await t.req('PATCH', `/api/v1/telemetry/exceptions/${group.id}`, { as: carol, body: { status: 'resolved' } });
