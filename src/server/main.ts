@@ -34,6 +34,7 @@ export async function startServer(settings: Settings = readSettings()) {
     telemetryDir: path.join(settings.dataDir, 'telemetry'),
     telemetryQuotas: settings.quotas,
     telemetryRetention: settings.retention,
+    alertRulesPerTeam: settings.alertRulesPerTeam,
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
   if (boot.created && boot.password) {

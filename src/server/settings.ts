@@ -27,6 +27,8 @@ export interface Settings {
   quotas: { activeSeries: number; logRecordsPerSecond: number; spansPerSecond: number };
   /** How long telemetry is kept, in ms. */
   retention: TelemetryRetention;
+  /** Most alert rules one team may own. */
+  alertRulesPerTeam: number;
 }
 
 /** How long telemetry is kept, in milliseconds. */
@@ -103,5 +105,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       rollup1hMs: parseDuration(env.ETHOS_RETENTION_ROLLUP_1H, 400 * DAY, 'ETHOS_RETENTION_ROLLUP_1H'),
       exceptionsMs: parseDuration(env.ETHOS_RETENTION_EXCEPTIONS, 35 * DAY, 'ETHOS_RETENTION_EXCEPTIONS'),
     },
+    alertRulesPerTeam: int(env.ETHOS_QUOTA_ALERT_RULES, 1000, 'ETHOS_QUOTA_ALERT_RULES'),
   };
 }
