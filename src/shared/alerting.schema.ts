@@ -272,3 +272,23 @@ export const alertViewSchema = z.object({
   silencedBy: z.string().nullable().describe('the Silence that mutes its notifications now'),
 });
 export type AlertView = z.infer<typeof alertViewSchema>;
+
+/** A rule's condition charted over the last hours, and where it would have fired (the rule editor's preview). */
+export const previewRequestSchema = z
+  .object({
+    service: z.string().min(1).max(63),
+    condition: metricConditionSchema,
+    for: durationSchema('1d').default('0s'),
+    range: durationSchema('7d', '5m').default('6h').describe('how far back the preview goes'),
+  })
+  .strict();
+export type PreviewRequest = z.infer<typeof previewRequestSchema>;
+
+export const previewResultSchema = z.object({
+  times: z.array(z.number()).describe('evaluation times, epoch milliseconds'),
+  series: z.array(z.object({ labels: z.record(z.string(), z.string()), values: z.array(z.number().nullable()) })),
+  op: comparisonSchema,
+  threshold: z.number(),
+  firing: z.array(z.object({ labels: z.record(z.string(), z.string()), from: z.number(), to: z.number() })).describe('when each group would have fired (after `for`)'),
+});
+export type PreviewResult = z.infer<typeof previewResultSchema>;

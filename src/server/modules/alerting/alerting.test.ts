@@ -273,4 +273,28 @@ describe.each(databases)('alerting on %s', (dbKind) => {
     expect(after.find((a) => a.labels.alertname === 'DiskFull')!.state).toBe('resolved');
     expect(sent.some((s) => s.contactPoint.name === 'ops-hook' && s.notification.status === 'resolved')).toBe(true);
   });
+
+  it('previews a condition over the last hours, shading where it would have fired', async () => {
+    let breachFrom = 0;
+    for (let i = 0; i < 60; i++) {
+      await gauge('preview.depth', i < 30 ? 10 : 200, { pool: 'p' });
+      if (i === 30) breachFrom = t.clock.now().getTime();
+    }
+    const body = { service: 'checkout', condition: { type: 'metric', metric: 'preview.depth', fn: 'max', window: '10s', by: ['pool'], op: '>', threshold: 100 }, for: '5s', range: '5m' };
+    const res = await t.req('POST', '/api/v1/alerting/preview', { as: carol, body });
+    expect(res.status).toBe(200);
+    expect(res.body.series).toHaveLength(1);
+    expect(res.body.series[0].labels).toEqual({ pool: 'p' });
+    expect(Math.max(...res.body.series[0].values.filter((v: number | null) => v !== null))).toBe(200);
+    expect(res.body.firing).toHaveLength(1);
+    const [f] = res.body.firing;
+    // fires once the breach has held for 5 s (evaluated every 3 s), and is still firing at the end
+    expect(f.from).toBeGreaterThanOrEqual(breachFrom + 5000);
+    expect(f.from).toBeLessThanOrEqual(breachFrom + 5000 + 3000);
+    expect(f.to).toBe(res.body.times.at(-1));
+    const unknown = await t.req('POST', '/api/v1/alerting/preview', { as: carol, body: { ...body, condition: { ...body.condition, metric: 'nope' } } });
+    expect(unknown.status).toBe(404);
+    const badFn = await t.req('POST', '/api/v1/alerting/preview', { as: carol, body: { ...body, condition: { ...body.condition, fn: 'rate' } } });
+    expect(badFn.status).toBe(400);
+  });
 });

@@ -128,3 +128,51 @@ function formatValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
   return String(Math.round(v * 1000) / 1000);
 }
+
+/** Most groups a preview charts. */
+const PREVIEW_SERIES = 50;
+/** Evaluations a preview makes over its range. */
+const PREVIEW_STEPS = 120;
+
+/**
+ * A metric condition evaluated as the evaluator would, at {@link PREVIEW_STEPS} times over the last
+ * `rangeMs`, and the intervals in which each group would have fired after `forMs`.
+ */
+export function previewCondition(source: EvalSource, service: string, c: Extract<Condition, { type: 'metric' }>, forMs: number, rangeMs: number, now: number) {
+  const step = Math.max(1000, Math.ceil(rangeMs / PREVIEW_STEPS / 1000) * 1000);
+  const first = Math.ceil((now - rangeMs) / step) * step;
+  const times: number[] = [];
+  for (let t = first; t <= now; t += step) times.push(t);
+  const window = durationMs(c.window);
+  const byKey = new Map<string, { labels: Record<string, string>; values: (number | null)[] }>();
+  times.forEach((t, i) => {
+    const r = source.queryMetric({ service, metric: c.metric, fn: c.fn, from: t - window, to: t, by: c.by, where: c.where });
+    for (const s of r.series) {
+      const key = JSON.stringify(s.labels);
+      let row = byKey.get(key);
+      if (!row) {
+        if (byKey.size >= PREVIEW_SERIES) continue;
+        byKey.set(key, (row = { labels: s.labels, values: new Array<number | null>(times.length).fill(null) }));
+      }
+      row.values[i] = s.values.at(-1) ?? null;
+    }
+  });
+  const firing: { labels: Record<string, string>; from: number; to: number }[] = [];
+  for (const row of byKey.values()) {
+    let since: number | null = null;
+    let fired: number | null = null;
+    row.values.forEach((v, i) => {
+      const t = times[i]!;
+      if (v !== null && compare(v, c.op, c.threshold)) {
+        since ??= t;
+        if (fired === null && t - since >= forMs) fired = t;
+      } else {
+        if (fired !== null) firing.push({ labels: row.labels, from: fired, to: t });
+        since = null;
+        fired = null;
+      }
+    });
+    if (fired !== null) firing.push({ labels: row.labels, from: fired, to: times.at(-1)! });
+  }
+  return { times, series: [...byKey.values()], op: c.op, threshold: c.threshold, firing };
+}

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ALERT_RULE_KIND, ALERT_STATES, NOTIFICATION_POLICY_KIND, SILENCE_KIND, alertViewSchema, type AlertView } from '../../../shared/alerting.schema.ts';
+import { ALERT_RULE_KIND, ALERT_STATES, NOTIFICATION_POLICY_KIND, SILENCE_KIND, alertViewSchema, durationMs, previewRequestSchema, previewResultSchema, type AlertView } from '../../../shared/alerting.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -10,7 +10,7 @@ import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { alertingKinds } from './alerting.kinds.ts';
 import { createAlertEngine, type AlertInstance, type PostedAlert } from './engine.ts';
-import type { EvalSource } from './evaluate.ts';
+import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
 export type { NotificationSink, GroupNotification, AlertPayload } from './notifier.ts';
@@ -124,6 +124,10 @@ export function createAlerting(deps: {
       for (const s of services) engine.dataArrived(s);
     },
     view,
+    /** A metric condition over the last hours and where it would have fired (the rule editor's preview). */
+    preview(req: { service: string; condition: Parameters<typeof previewCondition>[2]; for: string; range: string }) {
+      return previewCondition(deps.source, req.service, req.condition, durationMs(req.for), durationMs(req.range), deps.clock.now().getTime());
+    },
   };
 }
 
@@ -181,6 +185,22 @@ export const alertingRoutes: FastifyPluginAsyncZod<{
       if (foreign) throw new AppError('NOT_OWNER', `alert "${foreign.labels.alertname}" belongs to team "${ownerOf(foreign.labels)}": post it with that team's token or an organisation-wide one; nothing was stored`);
       await alerting.receivePosted(alerts, found);
       return reply.status(200).send();
+    },
+  );
+
+  app.post(
+    '/api/v1/alerting/preview',
+    {
+      schema: {
+        tags: ['alerting'],
+        summary: 'Chart a metric condition over the last hours, with where it would have fired: the rule editor’s preview (backtest)',
+        body: previewRequestSchema,
+        response: { 200: previewResultSchema },
+      },
+    },
+    async (req) => {
+      req.requireActor('read');
+      return alerting.preview(req.body);
     },
   );
 
