@@ -123,6 +123,25 @@ export interface Database {
   };
   telemetry_quotas: { team_key: string; active_series: number | null; log_records_per_second: number | null; spans_per_second: number | null; updated_at: string; updated_by: string };
   discovered_services: { name_key: string; name: string; team_key: string | null; first_seen_at: string; last_seen_at: string };
+  notification_outbox: {
+    id: Generated<number>;
+    idempotency_key: string;
+    contact_owner: string;
+    contact_owner_key: string;
+    contact_name: string;
+    group_key: string;
+    stream: string;
+    notification: string;
+    state: string;
+    attempts: number;
+    due_at: string;
+    created_at: string;
+    queued_at: string;
+    last_attempt_at: string | null;
+    delivered_at: string | null;
+    last_status: number | null;
+    last_error: string | null;
+  };
   alert_instances: {
     rule_key: string;
     fingerprint: string;
