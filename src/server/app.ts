@@ -15,12 +15,14 @@ import { auditRoutes, createAuditService } from './modules/audit/index.ts';
 import { createCatalog } from './modules/catalog/index.ts';
 import { changeRoutes, createChangeService } from './modules/changes/index.ts';
 import { createIdentityService, identityRoutes, type IdentitySettings } from './modules/identity/index.ts';
-import { createInboxService, inboxRoutes } from './modules/inbox/index.ts';
+import { createInboxService, inboxRoutes, type MailTransport } from './modules/inbox/index.ts';
 import { createResourceService, KindRegistry, resourceRoutes } from './modules/resources/index.ts';
 import { createQuotaGuard, type QuotaLimits } from './modules/telemetry/quotas.ts';
 import { createExceptionRules, createTelemetryService, ExceptionStore, LogStore, MetricStore, otlpRoutes, telemetryRoutes, TraceStore } from './modules/telemetry/index.ts';
 import { webRoutes } from './modules/web/index.ts';
-import { alertingRoutes, createAlerting, type NotificationSink } from './modules/alerting/index.ts';
+import { alertingRoutes, createAlerting, loadContactPoint, type NotificationSink } from './modules/alerting/index.ts';
+import { createOutbox } from './modules/alerting/outbox.ts';
+import { outboxRoutes } from './modules/alerting/outbox.routes.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
 import type { TelemetryRetention } from './settings.ts';
 import { mkdtempSync } from 'node:fs';
@@ -54,6 +56,8 @@ export interface AppDeps {
   alertRulesPerTeam?: number;
   /** Where notifications go (default: the durable outbox; tests may collect them). */
   notificationSink?: NotificationSink;
+  /** Sends email (ETHOS_SMTP_URL): email contact points use it. */
+  mail?: MailTransport;
 }
 
 /**
@@ -121,13 +125,22 @@ export async function buildApp(deps: AppDeps) {
   });
   const telemetry = createTelemetryService({
     quotas, metrics: metricStore, logs: logStore, traces: traceStore, exceptions: exceptionStore, exceptionRules: exceptionRules.rules, serviceOwners: (names) => catalog.serviceOwners(names), db: db.kysely, now: () => clock.now().getTime() });
+  const outbox = createOutbox({
+    db: db.kysely,
+    clock,
+    mail: deps.mail,
+    externalURL: deps.baseUrl ?? '',
+    log: app.log,
+    loadContactPoint: (owner, name) => loadContactPoint(resources, db, box, owner, name),
+  });
+  app.addHook('onClose', async () => outbox.stop());
   const alerting = createAlerting({
     db: db.kysely,
     clock,
     kinds,
     resources,
     source: telemetry.evalSource(),
-    sink: deps.notificationSink ?? { enqueue: async () => 0 },
+    sink: deps.notificationSink ?? outbox,
     externalURL: deps.baseUrl ?? '',
     maxRulesPerTeam: deps.alertRulesPerTeam,
     onError: (err) => app.log.error({ err }, 'alert evaluation failed'),
@@ -164,6 +177,7 @@ export async function buildApp(deps: AppDeps) {
       if (!safeEqual(sent, deps.metricsToken)) return reply.status(401).send({ error: { code: 'AUTH_REQUIRED', message: 'send the metrics token as a bearer token' } });
     }
     metrics.workerLag.set({ worker: 'email' }, await inbox.emailLagSeconds());
+    metrics.workerLag.set({ worker: 'notifications' }, (await outbox.stats()).oldestPendingSeconds);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 
@@ -175,8 +189,13 @@ export async function buildApp(deps: AppDeps) {
   await app.register(auditRoutes, { audit });
   await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
   await app.register(otlpRoutes, { telemetry });
+  await app.register(outboxRoutes, { outbox });
   await app.register(alertingRoutes, {
     alerting,
+    testContactPoint: async (owner, name) => {
+      const spec = await loadContactPoint(resources, db, box, owner, name);
+      return spec ? outbox.sendTest(spec, name) : null;
+    },
     owners: async (services, teams) => {
       const names = await Promise.all([...new Set(teams)].map(async (t) => ((await catalog.teamName(t)) ? t : null)));
       return { services: await catalog.serviceOwners(services), teams: new Set(names.filter((t): t is string => t !== null)) };
@@ -185,7 +204,7 @@ export async function buildApp(deps: AppDeps) {
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox } });
 }
 
 /**

@@ -35,6 +35,7 @@ export async function startServer(settings: Settings = readSettings()) {
     telemetryQuotas: settings.quotas,
     telemetryRetention: settings.retention,
     alertRulesPerTeam: settings.alertRulesPerTeam,
+    mail: settings.smtpUrl ? smtpTransport(settings.smtpUrl, settings.smtpFrom) : undefined,
   });
   const boot = await app.services.identity.bootstrapAdmin(settings.adminPassword);
   if (boot.created && boot.password) {
@@ -85,6 +86,7 @@ export async function startServer(settings: Settings = readSettings()) {
     }, 500),
   );
   app.services.alerting.start();
+  app.services.outbox.start();
   await app.listen({ port: settings.port, host: settings.host });
   // OpenTelemetry's standard port, for exporters configured with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318
   let otlp: Awaited<ReturnType<typeof buildOtlpApp>> | null = null;

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ALERT_RULE_KIND, ALERT_STATES, NOTIFICATION_POLICY_KIND, SILENCE_KIND, alertViewSchema, durationMs, previewRequestSchema, previewResultSchema, type AlertView } from '../../../shared/alerting.schema.ts';
+import { ALERT_RULE_KIND, ALERT_STATES, CONTACT_POINT_KIND, contactPointSpecSchema, NOTIFICATION_POLICY_KIND, SILENCE_KIND, type ContactPointSpec, alertViewSchema, durationMs, previewRequestSchema, previewResultSchema, type AlertView } from '../../../shared/alerting.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
+import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { permissions } from '../../platform/permissions.ts';
@@ -14,6 +15,16 @@ import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
 export type { NotificationSink, GroupNotification, AlertPayload } from './notifier.ts';
+
+/** A contact point's spec with its secret fields decrypted (for delivery only: never returned by the API), or null. */
+export async function loadContactPoint(resources: Pick<ResourceService, 'loadStored'>, db: { kysely: Kysely<Database> }, box: SecretBox, owner: string, name: string): Promise<ContactPointSpec | null> {
+  const stored = await resources.loadStored(db.kysely, CONTACT_POINT_KIND, name);
+  if (!stored || stored.deleted || stored.document.metadata.owner.toLowerCase() !== owner.toLowerCase()) return null;
+  const spec = { ...stored.document.spec } as Record<string, unknown>;
+  for (const field of ['url', 'routingKey']) if (typeof spec[field] === 'string' && (spec[field] as string).startsWith('enc:')) spec[field] = box.decrypt(spec[field] as string);
+  const parsed = contactPointSpecSchema.safeParse(spec);
+  return parsed.success ? parsed.data : null;
+}
 
 /** What decides who owns a posted alert: services' owning teams and the team names that exist (lower-cased). */
 export interface PostedOwners {
@@ -78,6 +89,7 @@ export function createAlerting(deps: {
   });
   late.engine = engine;
   late.notifier = notifier;
+  let notifyTimer: NodeJS.Timeout | null = null;
 
   function view(a: AlertInstance): AlertView {
     const rule = engine.rule(a.ruleKey);
@@ -110,10 +122,14 @@ export function createAlerting(deps: {
       await engine.tick();
       await notifier.tick();
     },
+    /** Evaluates on data and every 250 ms; sends groups that come due (groupWait, groupInterval, repeats) every 500 ms. */
     start(): void {
       engine.start();
+      notifyTimer ??= setInterval(() => void notifier.tick().catch((err) => deps.onError?.(err)), 500);
     },
     async stop(): Promise<void> {
+      if (notifyTimer) clearInterval(notifyTimer);
+      notifyTimer = null;
       await engine.stop();
     },
     /** Alerts posted to the Alertmanager API, owned by their service's team, else their `team` label's team. */
@@ -158,7 +174,30 @@ export const alertingRoutes: FastifyPluginAsyncZod<{
   alerting: Alerting;
   /** The owning team of each service and which of some team names exist (lower-cased). */
   owners(services: string[], teams: string[]): Promise<PostedOwners>;
-}> = async (app, { alerting, owners }) => {
+  /** Sends a test notification to a contact point (null: no such contact point of that owner). */
+  testContactPoint(owner: string, name: string): Promise<{ ok: boolean; status?: number; error?: string } | null>;
+}> = async (app, { alerting, owners, testContactPoint }) => {
+  app.post(
+    '/api/v1/alerting/contact-points/:name/test',
+    {
+      schema: {
+        tags: ['alerting'],
+        summary: 'Send a test notification to a contact point now (members of its team)',
+        params: z.object({ name: z.string().min(1).max(63) }),
+        querystring: z.object({ owner: z.string().min(1).max(63) }),
+        response: { 200: z.object({ ok: z.boolean(), status: z.number().optional(), error: z.string().optional() }) },
+      },
+    },
+    async (req) => {
+      const actor = req.requireActor('write');
+      const owner = req.query.owner.toLowerCase();
+      if (!permissions.isMember(actor, owner) && !actor.admin) throw new AppError('NOT_OWNER', `only members of team "${req.query.owner}" test its contact points`);
+      const result = await testContactPoint(owner, req.params.name);
+      if (!result) throw new AppError('RESOURCE_NOT_FOUND', `team "${req.query.owner}" has no contact point "${req.params.name}"`);
+      return result;
+    },
+  );
+
   // Alertmanager's API, for an existing Prometheus (alerting.alertmanagers[].path_prefix: /alertmanager)
   app.post(
     '/alertmanager/api/v2/alerts',
