@@ -297,10 +297,12 @@ async function dayOfData(base: string, ingest: string, reader: string, labels: B
     if (performance.now() - t0 > 600_000) throw new Error('rollups did not catch up in 10 minutes');
     await new Promise((r) => setTimeout(r, 1000));
   }
-  await q('24 h at 1 min step, one series (gauge, avg), from rollups', `${day}/bench_queue_depth_1/query?${range}&fn=avg&where=pod=pod-1`);
-  await q('24 h at 1 min step, one series (counter, rate), from rollups', `${day}/bench_requests_0_total/query?${range}&fn=rate&where=pod=pod-0`);
-  await q(`24 h at 1 min step, sum over ${DAY_SERIES / 2} series (gauge), from rollups`, `${day}/bench_queue_depth_1/query?${range}&fn=sum`);
-  await q(`24 h at 1 min step, rate summed over ${DAY_SERIES / 2} series (counter), from rollups`, `${day}/bench_requests_0_total/query?${range}&fn=rate`);
+  // 1-minute steps keep reading raw samples while they are kept; 5-minute and longer steps read the rollups
+  const range5 = `from=${start}&to=${end}&step=300`;
+  // a step of 290 s is not a whole number of minutes: the same query from raw samples, to compare
+  await q(`24 h at 290 s step, sum over ${DAY_SERIES / 2} series (gauge), raw samples`, `${day}/bench_queue_depth_1/query?from=${start}&to=${end}&step=290&fn=sum`);
+  await q(`24 h at 5 min step, sum over ${DAY_SERIES / 2} series (gauge), from rollups`, `${day}/bench_queue_depth_1/query?${range5}&fn=sum`);
+  await q(`24 h at 5 min step, rate summed over ${DAY_SERIES / 2} series (counter), from rollups`, `${day}/bench_requests_0_total/query?${range5}&fn=rate`);
   await q(`30 days at 1 h step, sum over ${DAY_SERIES / 2} series (gauge), from rollups`, `${day}/bench_queue_depth_1/query?from=${end - 30 * 86_400_000}&to=${end}&step=3600&fn=sum`);
 }
 

@@ -55,13 +55,19 @@ export function defaultFunction(kind: MetricKind): QueryFunction {
 /**
  * Which stored data answers which times of a query: rollups whose resolution divides the step
  * (so every bucket falls inside one step), the coarsest for the oldest times, each up to where it
- * is complete; raw samples after the last of them.
+ * is complete; raw samples after the last of them. Where raw samples are still kept
+ * (after `rawFrom`), a level is used only for steps of at least five of its buckets: below that,
+ * reading its columns costs about what decoding the raw samples does.
  */
-export function planSources(coverage: RollupCoverage[], step: number, instant = false): { rollups: RollupCoverage[]; rawFrom: number } {
+export function planSources(coverage: RollupCoverage[], step: number, instant = false, rawFrom = -Infinity): { rollups: RollupCoverage[]; rawFrom: number } {
   // an instant query's one step need not be aligned: a level whose buckets are at most 1/60 of it
   // (its first bucket may reach a little before the range)
   const fits = (res: number) => (instant ? res * 60 <= step : step % res === 0);
-  const usable = coverage.filter((c) => fits(c.resolution) && c.to > c.from).sort((a, b) => b.resolution - a.resolution);
+  const usable = coverage
+    .filter((c) => fits(c.resolution))
+    .map((c) => ({ ...c, to: step >= 5 * c.resolution ? c.to : Math.min(c.to, rawFrom) }))
+    .filter((c) => c.to > c.from)
+    .sort((a, b) => b.resolution - a.resolution);
   const rollups: RollupCoverage[] = [];
   let cursor = -Infinity;
   for (const c of usable) {
@@ -131,7 +137,7 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   // decodes millions of samples without allocating per chunk
   let scratchT = new Float64Array(4096);
   let scratchV = new Float64Array(4096);
-  const plan = planSources(store.rollupCoverage(), step, q.instant);
+  const plan = planSources(store.rollupCoverage(), step, q.instant, store.rawFrom);
   /** Reused for every rollup decoded (five columns: a gauge's). */
   const rollupScratch: Buckets = { cumulative: false, n: 0, t: new Float64Array(256), cols: Array.from({ length: 5 }, () => new Float64Array(256)) };
   /** The raw samples of a series between lo and hi, decoded into the scratch buffers from `at`; returns how many. */

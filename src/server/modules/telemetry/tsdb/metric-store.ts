@@ -778,6 +778,11 @@ export class MetricStore {
     return n;
   }
 
+  /** Raw samples before this time have been removed (or are about to be). */
+  get rawFrom(): number {
+    return this.opts.now() - this.opts.retentionMs;
+  }
+
   /** The raw samples' retention period, in ms. */
   get rawRetentionMs(): number {
     return this.opts.retentionMs;
@@ -836,6 +841,9 @@ export class MetricStore {
     const s = this.byId[seriesId];
     if (!s) return [];
     const open = s.enc && s.enc.count > 0 ? s.enc : null;
+    // a series' samples only ever move forward in time, so every earlier chunk ends before the open
+    // one starts: a window the open chunk covers needs no database read (the usual alert evaluation)
+    if (open && open.firstT <= from) return s.lastT >= from ? [open.bytes()] : [];
     const out: Uint8Array[] = [];
     const rows = this.stmts.chunksOf.all(seriesId, from, to) as { min_t: number; data: Buffer }[];
     for (const row of rows) {
