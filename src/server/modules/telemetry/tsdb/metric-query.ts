@@ -188,7 +188,10 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
    * every 60 s read at 15 s steps would otherwise show all of a minute's growth in one step and
    * none in the three others. A rate divides by the time between the samples it measured from.
    */
-  const increases = (id: number): { inc: Float64Array; window: Float64Array } => {
+  // the per-series answers of `increases`, reused unless the caller keeps them (a histogram's buckets)
+  const sharedInc = new Float64Array(n);
+  const sharedWindow = new Float64Array(n);
+  const increases = (id: number, keep = false): { inc: Float64Array; window: Float64Array } => {
     const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
     // rollup buckets first: their growth, and the last raw value, from which raw samples carry on
     let k = 0;
@@ -219,8 +222,8 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       k++;
     }
     const cum = vs;
-    const inc = new Float64Array(n);
-    const window = new Float64Array(n);
+    const inc = keep ? new Float64Array(n) : sharedInc.fill(0);
+    const window = keep ? new Float64Array(n) : sharedWindow.fill(0);
     if (k < 2) return { inc, window };
     // the interval of the raw samples (a bucket's growth needs no wider window than the step)
     const interval = k - rolled >= 2 ? (ts[k - 1]! - ts[rolled]!) / (k - rolled - 1) : 0;
@@ -253,8 +256,8 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
       const byLe = new Map<string, Float64Array>();
       for (const ref of g.refs) {
         const le = ref.identity.labels.le ?? '+Inf';
-        const { inc } = increases(ref.id);
         const acc = byLe.get(le);
+        const { inc } = increases(ref.id, !acc);
         if (acc) for (let i = 0; i < n; i++) acc[i]! += inc[i]!;
         else byLe.set(le, inc);
       }
