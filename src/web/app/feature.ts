@@ -21,6 +21,8 @@ export interface NavItem {
   /** Also active on these path prefixes (e.g. a list's detail pages). */
   activeOn?: string[];
   visible?(me: Me): boolean;
+  /** A count beside the label (firing alerts); loaded with the shell, so keep it light. */
+  badge?: ComponentType;
 }
 
 /** A tab of the service page, contributed by a feature. Tabs that have nothing to show hide. */

@@ -1,4 +1,5 @@
 import type { WebFeature } from './feature.ts';
+import { alertingFeature } from '../features/alerting/feature.ts';
 import { auditFeature } from '../features/audit/feature.ts';
 import { catalogFeature } from '../features/catalog/feature.ts';
 import { changesFeature } from '../features/changes/feature.ts';
@@ -13,4 +14,4 @@ import { telemetryFeature } from '../features/telemetry/feature.ts';
  * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
  * and service-page tabs follow.
  */
-export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature];
+export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature, alertingFeature];

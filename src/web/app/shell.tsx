@@ -120,7 +120,8 @@ export function Shell() {
                   )}
                   {items.map((item) => {
                     const active = item === current;
-                    return <NavLink key={item.to} component={Link} to={item.to} label={item.label} active={active} aria-current={active ? 'page' : undefined} />;
+                    const Badge = item.badge;
+                    return <NavLink key={item.to} component={Link} to={item.to} label={item.label} rightSection={Badge && <Badge />} active={active} aria-current={active ? 'page' : undefined} />;
                   })}
                 </Box>
               );

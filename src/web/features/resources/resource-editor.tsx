@@ -34,8 +34,19 @@ function toWritable(doc: EditableDocument): EditableDocument {
   return { ...doc, metadata: metadata as EditableDocument['metadata'] };
 }
 
-function blankDocument(kind: string, owner: string | null, name = ''): EditableDocument {
-  return { apiVersion: 'ethos/v1', kind, metadata: { name, ...(owner ? { owner } : {}), labels: {} }, spec: {} };
+function blankDocument(kind: string, owner: string | null, name = '', spec: Obj = {}): EditableDocument {
+  return { apiVersion: 'ethos/v1', kind, metadata: { name, ...(owner ? { owner } : {}), labels: {} }, spec };
+}
+
+/** A spec to start a new resource from (`?spec=` holds it as JSON); anything but an object is ignored. */
+function specParam(text: string | null): Obj | undefined {
+  if (!text) return undefined;
+  try {
+    const spec: unknown = JSON.parse(text);
+    return spec && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Obj) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function LabelsEditor({ labels, onChange, issues }: { labels: Record<string, string>; onChange(l: Record<string, string>): void; issues: Issue[] }) {
@@ -101,7 +112,7 @@ interface Conflict {
 }
 
 /** The form + YAML editor for one resource; saves as owner, proposes as anyone else. */
-function EditorForm({ kind, kindView, current, changeRequest, prefill }: { kind: string; kindView: KindView; current: ResourceView | null; changeRequest?: ChangeRequestView; prefill?: { name?: string; owner?: string } }) {
+function EditorForm({ kind, kindView, current, changeRequest, prefill }: { kind: string; kindView: KindView; current: ResourceView | null; changeRequest?: ChangeRequestView; prefill?: { name?: string; owner?: string; spec?: Obj } }) {
   const me = useMe();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -112,7 +123,7 @@ function EditorForm({ kind, kindView, current, changeRequest, prefill }: { kind:
       ? (structuredClone(changeRequest.document) as unknown as EditableDocument)
       : current
         ? toWritable(structuredClone(current) as unknown as EditableDocument)
-        : blankDocument(kind, prefill?.owner ?? me.teams[0]?.team ?? null, prefill?.name),
+        : blankDocument(kind, prefill?.owner ?? me.teams[0]?.team ?? null, prefill?.name, prefill?.spec),
   );
   const [base, setBase] = useState<ResourceView | null>(current);
   const [mode, setMode] = useState<'form' | 'yaml'>('form');
@@ -443,7 +454,8 @@ export function ResourceEditor({ kind, name }: { kind: string; name?: string }) 
   const gone = !!crId && current.error instanceof ApiError && current.error.code === 'RESOURCE_NOT_FOUND';
   const error = kindView.error ?? (name && !gone ? current.error : null) ?? (crId ? cr.error : null);
   if (error) return <ErrorState error={error} />;
-  // a new resource may start with its name and owner from the address (/resources/ExceptionRules/new?name=checkout&owner=payments)
-  const prefill = { name: params.get('name') ?? undefined, owner: params.get('owner') ?? undefined };
+  // a new resource may start with its name, owner and spec from the address
+  // (/resources/ExceptionRules/new?name=checkout&owner=payments; a silence of an alert adds &spec={"matchers":[…],…})
+  const prefill = { name: params.get('name') ?? undefined, owner: params.get('owner') ?? undefined, spec: specParam(params.get('spec')) };
   return <EditorForm kind={kind} kindView={kindView.data!} current={name && !gone ? current.data! : null} changeRequest={crId ? cr.data : undefined} prefill={prefill} />;
 }
