@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAlertingCommands } from './alerting.command.ts';
 import { registerApplyCommands } from './apply.command.ts';
 import { registerBackstageCommand } from './backstage.command.ts';
 import { registerChangeRequestCommands } from './cr.command.ts';
@@ -29,6 +30,7 @@ registerUserCommands(program);
 registerBackstageCommand(program);
 registerTelemetryCommands(program);
 registerQuotaCommands(program);
+registerAlertingCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);
