@@ -16,6 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
 import { compressSync } from 'snappy';
 import { createRequire } from 'node:module';
 import { adminToken, benchArgs, duBytes, log, machineLine, percentile, rssOf, startEthos, waitFor } from './support.ts';
@@ -192,6 +193,13 @@ async function benchEthos(labels: Buffer[], rounds: Buffer[][], start: number) {
     const db = fs.statSync(path.join(telemetry, 'metrics.db')).size;
     const total = SERIES * ROUNDS + otlp.points + DAY_SERIES * 5760;
     log(`Ethos disk after a clean stop (everything in metrics.db, the log emptied): metrics.db ${(db / 2 ** 20).toFixed(1)} MiB for ${total} points: ${(db / total).toFixed(2)} bytes per point (all of ${(duBytes(telemetry) / 2 ** 20).toFixed(1)} MiB in telemetry/)`);
+    // the raw samples apart from the rollups computed from them (dbstat: the pages of each table and index)
+    const stat = new BetterSqlite3(path.join(telemetry, 'metrics.db'), { readonly: true });
+    const pages = new Map((stat.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name').all() as { name: string; bytes: number }[]).map((r) => [r.name, r.bytes]));
+    stat.close();
+    const rollupBytes = (pages.get('rollups') ?? 0) + (pages.get('rollups_max_t') ?? 0);
+    const rawBytes = [...pages].filter(([n]) => !n.startsWith('rollup') && n !== 'rollup_progress').reduce((a, [, b]) => a + b, 0);
+    log(`Ethos disk by table: raw samples (chunks, series, symbols, metrics and their indexes) ${(rawBytes / 2 ** 20).toFixed(1)} MiB: ${(rawBytes / total).toFixed(2)} bytes per point; 1-minute and 1-hour rollups of the day's ${DAY_SERIES} series ${(rollupBytes / 2 ** 20).toFixed(1)} MiB; free pages ${((db - rawBytes - rollupBytes) / 2 ** 20).toFixed(1)} MiB`);
     return result;
   } finally {
     if (server.exitCode === null) await stop(server, 'SIGKILL');
