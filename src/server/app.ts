@@ -144,6 +144,7 @@ export async function buildApp(deps: AppDeps) {
     externalURL: deps.baseUrl ?? '',
     maxRulesPerTeam: deps.alertRulesPerTeam,
     onError: (err) => app.log.error({ err }, 'alert evaluation failed'),
+    onEvalPass: (stats) => metrics.observeAlertPass(stats),
   });
   telemetry.onData((services) => alerting.dataArrived(services));
   app.addHook('onClose', async () => alerting.stop());

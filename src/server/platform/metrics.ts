@@ -25,9 +25,29 @@ export function createMetrics() {
     labelNames: ['worker'],
     registers: [registry],
   });
+  const alertPass = new client.Histogram({
+    name: 'ethos_alert_evaluation_pass_duration_seconds',
+    help: 'Wall time of one alert evaluation pass: the due rules evaluated, alert changes stored, the notifier told',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const alertEvaluations = new client.Counter({ name: 'ethos_alert_rule_evaluations_total', help: 'Alert rule evaluations', registers: [registry] });
+  const alertLate = new client.Counter({
+    name: 'ethos_alert_rule_evaluations_late_total',
+    help: 'Alert rule evaluations that came more than 1.5 times the evaluation interval (10 s) after the previous evaluation of the rule: missed evaluation cycles',
+    registers: [registry],
+  });
+  const alertRules = new client.Gauge({ name: 'ethos_alert_rules', help: 'Alert rules the evaluator holds', registers: [registry] });
   return {
     registry,
     workerLag,
+    /** One alert evaluation pass (engine.ts). */
+    observeAlertPass(s: { durationMs: number; evaluated: number; late: number; rules: number }) {
+      alertPass.observe(s.durationMs / 1000);
+      alertEvaluations.inc(s.evaluated);
+      alertLate.inc(s.late);
+      alertRules.set(s.rules);
+    },
     observeQuery(seconds: number, failed: boolean) {
       dbDuration.observe({ outcome: failed ? 'error' : 'ok' }, seconds);
     },

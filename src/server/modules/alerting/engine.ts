@@ -49,6 +49,21 @@ export interface AlertListener {
 export const RESOLVED_KEPT_MS = 15 * 60_000;
 /** How often every rule is evaluated even without new data (for `for`, absence and no-data). */
 export const EVAL_INTERVAL_MS = 10_000;
+/** A rule evaluated more than this many intervals after its previous evaluation missed a cycle. */
+export const LATE_FACTOR = 1.5;
+
+/** What one evaluation pass did, for the server's own metrics. */
+export interface EvalPassStats {
+  /** Wall time of the pass: rules evaluated, changes stored, the notifier told. */
+  durationMs: number;
+  /** Rules evaluated in the pass. */
+  evaluated: number;
+  /** Of those, rules whose previous evaluation was more than LATE_FACTOR × the interval before. */
+  late: number;
+  /** Rules the evaluator holds. */
+  rules: number;
+}
+
 /** How often the rules are checked for changes made on any replica. */
 const RULES_CHECK_MS = 1_000;
 
@@ -88,6 +103,8 @@ export function createAlertEngine(deps: {
   listener?: AlertListener;
   intervalMs?: number;
   onError?: (err: unknown) => void;
+  /** Told after every evaluation pass (metrics). */
+  onPass?: (stats: EvalPassStats) => void;
 }) {
   const interval = deps.intervalMs ?? EVAL_INTERVAL_MS;
   const rules = new Map<string, CompiledRule>();
@@ -305,10 +322,12 @@ export function createAlertEngine(deps: {
 
   /** Evaluates the rules that are due: new data, a changed rule, or the interval passed. */
   async function evaluateDue(): Promise<number> {
+    const started = performance.now();
     if (!loaded) await load();
     const now = deps.clock.now().getTime();
     await refresh(now);
     let evaluated = 0;
+    let late = 0;
     const allChanged: AlertInstance[] = [];
     for (const rule of rules.values()) {
       const last = lastEval.get(rule.key) ?? -Infinity;
@@ -317,6 +336,7 @@ export function createAlertEngine(deps: {
       dirty.delete(rule.key);
       lastEval.set(rule.key, now);
       if (rule.spec.paused) continue;
+      if (now - last > LATE_FACTOR * interval && Number.isFinite(last)) late++;
       const outcome = evaluateCondition(deps.source, rule.spec.service, rule.spec.condition, now);
       const before = new Map([...(instances.get(rule.key)?.values() ?? [])].map((i) => [i.fingerprint, i.state] as const));
       const { changed, removed } = apply(rule, outcome, now);
@@ -369,6 +389,7 @@ export function createAlertEngine(deps: {
       void gone;
     }
     if (allChanged.length && deps.listener) await deps.listener.alertsChanged(allChanged, now);
+    deps.onPass?.({ durationMs: performance.now() - started, evaluated, late, rules: rules.size });
     return evaluated;
   }
 

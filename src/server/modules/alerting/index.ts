@@ -10,7 +10,7 @@ import { permissions } from '../../platform/permissions.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { alertingKinds } from './alerting.kinds.ts';
-import { createAlertEngine, type AlertInstance, type PostedAlert } from './engine.ts';
+import { createAlertEngine, type AlertInstance, type EvalPassStats, type PostedAlert } from './engine.ts';
 import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
@@ -55,6 +55,8 @@ export function createAlerting(deps: {
   externalURL: string;
   maxRulesPerTeam?: number;
   onError?: (err: unknown) => void;
+  /** Told after every evaluation pass (the server's metrics). */
+  onEvalPass?: (stats: EvalPassStats) => void;
 }) {
   const late: { engine?: ReturnType<typeof createAlertEngine>; notifier?: ReturnType<typeof createNotifier> } = {};
   for (const def of alertingKinds({
@@ -86,6 +88,7 @@ export function createAlerting(deps: {
     rules: { version: () => deps.resources.kindVersion([ALERT_RULE_KIND]), list: () => deps.resources.listAllLive(ALERT_RULE_KIND) },
     listener: notifier,
     onError: deps.onError,
+    onPass: deps.onEvalPass,
   });
   late.engine = engine;
   late.notifier = notifier;
