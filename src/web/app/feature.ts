@@ -48,6 +48,33 @@ export interface TeamSection {
   load(): Promise<{ default: ComponentType<{ team: ResourceView }> }>;
 }
 
+/** The document a resource editor holds as it is edited (the form's fields or the parsed YAML). */
+export interface EditedDocument {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; owner?: string } & Record<string, unknown>;
+  spec: Record<string, unknown>;
+}
+
+/**
+ * A panel under the resource editor for one kind (an AlertRule's preview), contributed by a
+ * feature; its module loads the first time the editor shows it.
+ */
+export interface EditorPanel {
+  id: string;
+  /** The kind it is shown for (`AlertRule`). */
+  kind: string;
+  /** Lower comes first. */
+  order: number;
+  /**
+   * Whether the document as edited calls for the panel (a rule with a metric condition); checked
+   * before its module loads, so keep it cheap.
+   */
+  visible?(document: EditedDocument): boolean;
+  /** `stored`: the resource as last saved (null while it is new). */
+  load(): Promise<{ default: ComponentType<{ document: EditedDocument; stored: ResourceView | null }> }>;
+}
+
 /** A control in the header, left of the colour-scheme switch (a feature's status at a glance). */
 export interface HeaderItem {
   id: string;
@@ -73,6 +100,7 @@ export interface WebFeature {
   header?: HeaderItem[];
   serviceTabs?: ServiceTab[];
   teamSections?: TeamSection[];
+  editorPanels?: EditorPanel[];
 }
 
 /** A route whose page module (default export) loads on first visit; `prefetch` starts its data meanwhile. */

@@ -1,5 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api.ts';
+import type { EditedDocument } from '../../app/feature.ts';
 import type { ResourceList, ResourceView } from '../../app/types.ts';
 import type {
   ALERT_RULE_KIND as RuleKind,
@@ -114,3 +115,67 @@ export const ruleUrl = (rule: string) => `/resources/${ALERT_RULE_KIND}/${encode
 
 /** How long a new silence lasts, unless its author changes it. */
 export const SILENCE_FOR_MS = 2 * 3600_000;
+
+/** Whether an AlertRule as edited has a metric condition (the editor then shows its preview). */
+export const hasMetricCondition = (doc: EditedDocument) => (doc.spec.condition as { type?: unknown } | null | undefined)?.type === 'metric';
+
+/** The states of a notification delivery in the outbox (`dead`: it gave up; the dead-letter list). */
+export const DELIVERY_STATES = ['dead', 'pending', 'delivering', 'delivered', 'skipped'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/**
+ * A notification delivery as GET /api/v1/alerting/deliveries shows it (no secret, no address).
+ * @remarks Mirrors `deliveryViewSchema` of the server's outbox routes, which is not in src/shared.
+ */
+export interface DeliveryView {
+  id: number;
+  contactPoint: { owner: string; name: string };
+  groupKey: string;
+  idempotencyKey: string;
+  notificationStatus: 'firing' | 'resolved';
+  alerts: number;
+  groupLabels: Record<string, string>;
+  state: DeliveryState;
+  attempts: number;
+  lastStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  lastAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
+/** Which deliveries a list shows, as its address says (`/alerts/deliveries?state=all&team=payments&contactPoint=hook&cursor=…`). */
+export interface DeliveryFilter {
+  /** null: every state. */
+  state: DeliveryState | null;
+  team: string | null;
+  contactPoint: string | null;
+  cursor: string | null;
+}
+
+/** The filter from the query string: the dead letters unless `state` says otherwise (`all`: every state). */
+export function deliveryFilter(search: URLSearchParams): DeliveryFilter {
+  const state = search.get('state') ?? 'dead';
+  return {
+    state: (DELIVERY_STATES as readonly string[]).includes(state) ? (state as DeliveryState) : state === 'all' ? null : 'dead',
+    team: search.get('team')?.trim() || null,
+    contactPoint: search.get('contactPoint')?.trim() || null,
+    cursor: search.get('cursor') || null,
+  };
+}
+
+/** Every delivery query starts with this key: a retry refreshes them all. */
+export const deliveriesKey = ['alerting', 'deliveries'] as const;
+
+/** A page of deliveries, newest first (a contact point is filtered only together with its team). */
+export function deliveryListQuery(f: DeliveryFilter) {
+  return queryOptions({
+    queryKey: [...deliveriesKey, f],
+    queryFn: ({ signal }) =>
+      api<{ items: DeliveryView[]; nextCursor: string | null }>('/alerting/deliveries', {
+        query: { status: f.state, owner: f.team, contactPoint: f.team ? f.contactPoint : null, limit: 50, cursor: f.cursor },
+        signal,
+      }),
+  });
+}

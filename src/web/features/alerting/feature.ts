@@ -1,8 +1,12 @@
 import { lazyPage, type WebFeature } from '../../app/feature.ts';
-import { alertFilter, alertingResourcesQuery, alertListQuery, CONTACT_POINT_KIND, NOTIFICATION_POLICY_KIND, serviceHasRules, SILENCE_KIND } from './alerting.api.ts';
+import { ALERT_RULE_KIND, alertFilter, alertingResourcesQuery, alertListQuery, CONTACT_POINT_KIND, deliveryFilter, deliveryListQuery, hasMetricCondition, NOTIFICATION_POLICY_KIND, serviceHasRules, SILENCE_KIND } from './alerting.api.ts';
 import { FiringBadge } from './firing-badge.tsx';
 
-/** Alerting: the Alerts, Silences and routing pages, the firing count in the navigation, and the service page's Alerts tab (server: alerting). */
+/**
+ * Alerting: the Alerts, Silences, routing and deliveries pages, the firing count in the navigation,
+ * the service page's Alerts tab, and panels under the editor: a rule's preview, a contact point's test
+ * (server: alerting).
+ */
 export const alertingFeature: WebFeature = {
   name: 'alerting',
   routes: [
@@ -18,6 +22,9 @@ export const alertingFeature: WebFeature = {
         void qc.prefetchQuery(alertingResourcesQuery(NOTIFICATION_POLICY_KIND));
       },
     }),
+    lazyPage('/alerts/deliveries', () => import('./deliveries.page.tsx'), {
+      prefetch: (qc, { search }) => void qc.prefetchQuery(deliveryListQuery(deliveryFilter(search))),
+    }),
   ],
   nav: [{ label: 'Alerts', to: '/alerts', section: 'main', order: 45, badge: FiringBadge }],
   serviceTabs: [
@@ -29,5 +36,9 @@ export const alertingFeature: WebFeature = {
       // shown once the service has an alert rule; its own address opens it before, for the first one
       hasContent: serviceHasRules,
     },
+  ],
+  editorPanels: [
+    { id: 'rule-preview', kind: ALERT_RULE_KIND, order: 10, visible: hasMetricCondition, load: () => import('./rule-preview.panel.tsx') },
+    { id: 'contact-point-test', kind: CONTACT_POINT_KIND, order: 10, load: () => import('./contact-point-test.panel.tsx') },
   ],
 };

@@ -10,6 +10,7 @@ import type { ContactPointSpec, NotificationPolicySpec } from '../../../shared/a
 import { useUrlText } from '../telemetry/url-params.ts';
 import { alertingResourcesQuery, CONTACT_POINT_KIND, newResourceUrl, NOTIFICATION_POLICY_KIND } from './alerting.api.ts';
 import { inhibitText, routeText } from './policy-words.ts';
+import { TestNotificationButton } from './test-notification.tsx';
 
 /** A secret as the API gives it: set (never shown) or not. */
 const secret = (v: string | undefined) => (v === undefined ? null : v === SECRET_SET ? '•••••••• (secret)' : v);
@@ -77,7 +78,10 @@ function ContactPoints({ items, mine }: { items: ResourceView[]; mine: boolean }
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <ResourceLinks r={cp} mine={mine} />
+                  <Stack gap={4} align="flex-start">
+                    <ResourceLinks r={cp} mine={mine} />
+                    {mine && <TestNotificationButton owner={cp.metadata.owner} name={cp.metadata.name} />}
+                  </Stack>
                 </Table.Td>
               </Table.Tr>
             );
@@ -218,6 +222,9 @@ export default function RoutingPage() {
           <>
             <Button component={Link} to="/alerts" variant="default" size="xs">
               Alerts
+            </Button>
+            <Button component={Link} to="/alerts/deliveries" variant="default" size="xs">
+              Deliveries
             </Button>
             <Button component={Link} to={newResourceUrl(CONTACT_POINT_KIND, { owner, spec: { type: 'webhook' } })} variant="light" size="xs">
               New contact point

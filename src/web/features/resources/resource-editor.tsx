@@ -5,6 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { lazy, Suspense, useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
+import { features } from '../../app/features.ts';
 import { canWrite, meQueryKey, roleIn, useMe } from '../../app/session.tsx';
 import { ConfirmButton } from '../../app/ui/confirm.tsx';
 import { LazyDiff } from '../../app/ui/diff/index.tsx';
@@ -17,6 +18,27 @@ import { hintFor } from './field-hints.ts';
 import { issuesAt, SchemaFields, type JsonSchema } from './schema-form.tsx';
 
 const YamlEditor = lazy(() => import('./yaml-editor.tsx'));
+
+/** The panels features add under the editor of a kind (an AlertRule's preview), each loaded on first use. */
+const panels = features
+  .flatMap((f) => f.editorPanels ?? [])
+  .sort((a, b) => a.order - b.order)
+  .map((p) => ({ ...p, Component: lazy(p.load) }));
+
+/** The registered panels for this kind that the document, as edited, calls for. */
+function EditorPanels({ kind, document, stored }: { kind: string; document: EditableDocument; stored: ResourceView | null }) {
+  const shown = panels.filter((p) => p.kind.toLowerCase() === kind.toLowerCase() && (p.visible?.(document) ?? true));
+  if (!shown.length) return null;
+  return (
+    <Stack mt="lg">
+      {shown.map((p) => (
+        <Suspense key={p.id} fallback={<PageLoader label="Loading" />}>
+          <p.Component document={document} stored={stored} />
+        </Suspense>
+      ))}
+    </Stack>
+  );
+}
 
 type Obj = Record<string, unknown>;
 
@@ -217,7 +239,7 @@ function EditorForm({ kind, kindView, current, changeRequest, prefill }: { kind:
   const title = isNew ? (kind === 'Team' ? 'Create a team' : `New ${kind}`) : changeRequest ? `Update change request #${changeRequest.id}` : `${writer ? 'Edit' : 'Propose a change to'} ${kind}/${current!.metadata.name}`;
   useDocumentTitle(title);
 
-  return (
+  const form = (
     <form onSubmit={submit} noValidate aria-label={title}>
       {!isNew && (
         <Breadcrumbs mb="xs" aria-label="Breadcrumb">
@@ -434,6 +456,12 @@ function EditorForm({ kind, kindView, current, changeRequest, prefill }: { kind:
         </Group>
       </Stack>
     </form>
+  );
+  return (
+    <>
+      {form}
+      <EditorPanels kind={kind} document={doc} stored={base} />
+    </>
   );
 }
 
