@@ -292,3 +292,81 @@ export const previewResultSchema = z.object({
   firing: z.array(z.object({ labels: z.record(z.string(), z.string()), from: z.number(), to: z.number() })).describe('when each group would have fired (after `for`)'),
 });
 export type PreviewResult = z.infer<typeof previewResultSchema>;
+
+/**
+ * Upper bounds (seconds) of the buckets of the request-duration histogram Ethos derives from
+ * server spans (`red.duration`): a latency SLO's threshold is one of them.
+ * @remarks Must equal the telemetry module's RED_BUCKETS (a test checks it).
+ */
+export const RED_DURATION_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+const routeField = z.string().min(1).max(500).optional().describe('only requests of this http.route; none: all of the service’s requests');
+const counterRef = z
+  .object({
+    metric: z.string().min(1).max(255).describe('a counter (or a histogram: its count) of the SLO’s service'),
+    where: z.record(attrName, z.string().max(500)).default({}).describe('only series with these attribute values'),
+  })
+  .strict();
+
+/** What counts as a good event, out of which total. */
+export const sliSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('availability').describe('good: requests (red.requests) that did not fail (red.errors)'), route: routeField }).strict(),
+  z
+    .object({
+      type: z.literal('latency').describe('good: requests (red.duration) no slower than the threshold'),
+      threshold: z
+        .number()
+        .refine((v) => (RED_DURATION_BOUNDS as readonly number[]).includes(v), `one of the red.duration bucket bounds, in seconds: ${RED_DURATION_BOUNDS.join(', ')}`)
+        .describe(`seconds; one of ${RED_DURATION_BOUNDS.join(', ')}`),
+      route: routeField,
+    })
+    .strict(),
+  z.object({ type: z.literal('ratio').describe('good: the increase of one counter, out of the increase of another'), good: counterRef, total: counterRef }).strict(),
+]);
+export type Sli = z.infer<typeof sliSchema>;
+
+export const SLO_WINDOWS = ['28d', '30d'] as const;
+
+export const SLO_KIND = 'Slo';
+export const sloSpecSchema = z
+  .object({
+    service: z.string().min(1).max(63).describe('the service the SLO is about; the SLO’s owner must own it'),
+    sli: sliSchema,
+    objective: z.number().gt(50, 'more than 50 (percent)').lt(100, 'less than 100 (percent): 100 leaves no error budget').describe('the percentage of good events to reach, e.g. 99.9'),
+    window: z.enum(SLO_WINDOWS).default('30d').describe('the rolling window the objective is measured over'),
+    alerting: z
+      .object({
+        page: z.boolean().default(true).describe('page on a fast burn: 14.4× the budget over 1h and 5m, or 6× over 6h and 30m'),
+        ticket: z.boolean().default(true).describe('open a ticket on a slow burn: 3× over 1d and 2h, or 1× over 3d and 6h'),
+        minRequests: z.number().int().min(1).max(1_000_000_000).default(10).describe('the minimum-traffic guard: no alert while the long window holds fewer events (requests) than this'),
+        labels: labelMap.default({}).describe('added to the SLO’s alerts (routing uses them)'),
+        runbook: z.string().url().max(2000).optional(),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+export type SloSpec = z.infer<typeof sloSpecSchema>;
+
+/** The burn-rate windows the API reports, shortest first. */
+export const BURN_WINDOWS = ['5m', '30m', '1h', '2h', '6h', '1d', '3d'] as const;
+
+/** An SLO's standing now (GET /api/v1/slos/{name}/status). */
+export const sloStatusSchema = z.object({
+  name: z.string(),
+  owner: z.string(),
+  service: z.string(),
+  objective: z.number(),
+  window: z.enum(SLO_WINDOWS),
+  sli: z.number().nullable().describe('good events over all events in the window, 0 … 1 (null: no events)'),
+  total: z.number().describe('events (requests) in the window'),
+  good: z.number(),
+  errorBudget: z.number().describe('1 − objective/100: the share of events allowed to be bad'),
+  budgetRemaining: z.number().nullable().describe('1 − (1 − sli)/errorBudget: 1 untouched, 0 spent, below 0 overspent'),
+  burnRates: z.record(z.enum(BURN_WINDOWS), z.number().nullable()).describe('(1 − sli over the window)/errorBudget; 1 spends the budget exactly over the SLO window'),
+  alerts: z.array(z.object({ severity: z.string(), state: z.string() })).describe('its burn-rate alerts that are not resolved'),
+  history: z
+    .array(z.object({ t: z.number().describe('epoch milliseconds'), budgetRemaining: z.number().nullable() }))
+    .describe('hourly: the budget remaining counting the events from the window’s start up to each hour (the burn-down chart)'),
+});
+export type SloStatus = z.infer<typeof sloStatusSchema>;

@@ -7,6 +7,8 @@ import {
   notificationPolicySpecSchema,
   SILENCE_KIND,
   silenceSpecSchema,
+  SLO_KIND,
+  sloSpecSchema,
 } from '../../../shared/alerting.schema.ts';
 import { AppError } from '../../platform/errors.ts';
 import type { KindDefinition, WriteContext } from '../resources/kinds.ts';
@@ -26,6 +28,23 @@ function fieldError(code: string, path: string, message: string, extra: Record<s
  */
 export function alertingKinds(deps: { resources: Pick<ResourceService, 'loadStored'>; maxRulesPerTeam: () => number; changed(kind: string): void }): KindDefinition[] {
   const afterWrite = (kind: string) => async () => deps.changed(kind);
+
+  /** The service a resource's spec names, which its owner must own (`code` prefixes the error codes). */
+  async function requireServiceOwner(ctx: WriteContext, code: 'ALERT_RULE' | 'SLO', what: string): Promise<void> {
+    const next = ctx.next!;
+    const serviceName = String(next.spec.service);
+    const service = await deps.resources.loadStored(ctx.trx, 'Service', serviceName);
+    if (!service || service.deleted) throw fieldError(`${code}_SERVICE_UNKNOWN`, 'spec.service', `there is no service "${serviceName}" in the catalog`);
+    const owner = service.document.metadata.owner;
+    if (key(owner) !== key(next.metadata.owner)) {
+      throw fieldError(
+        `${code}_NOT_SERVICE_OWNER`,
+        'metadata.owner',
+        `service "${service.document.metadata.name}" is owned by team "${owner}": its ${what} are owned by that team too (set metadata.owner to "${owner}"; if you are not in it, propose the ${what.replace(/s$/, '')} with a change request)`,
+        { owner, propose: '/api/v1/change-requests' },
+      );
+    }
+  }
 
   const alertRule: KindDefinition = {
     kind: ALERT_RULE_KIND,
@@ -98,5 +117,15 @@ export function alertingKinds(deps: { resources: Pick<ResourceService, 'loadStor
     afterWrite: afterWrite(SILENCE_KIND),
   };
 
-  return [alertRule, contactPoint, notificationPolicy, silence];
+  const slo: KindDefinition = {
+    kind: SLO_KIND,
+    spec: sloSpecSchema as never,
+    async validate(ctx: WriteContext) {
+      if (!ctx.next) return;
+      await requireServiceOwner(ctx, 'SLO', 'SLOs');
+    },
+    afterWrite: afterWrite(SLO_KIND),
+  };
+
+  return [alertRule, contactPoint, notificationPolicy, silence, slo];
 }

@@ -4,6 +4,7 @@ import type { ResourceView } from '../../../shared/resource.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db.ts';
 import { alertLabels, evaluateCondition, fingerprint, renderTemplate, type CompiledRule, type EvalSource, type Outcome } from './evaluate.ts';
+import { compileSloRules } from './slo.ts';
 
 /** An alert: one label set of one rule, and where it stands. */
 export interface AlertInstance {
@@ -157,8 +158,8 @@ export function createAlertEngine(deps: {
     const docs = await deps.rules.list();
     const next = new Map<string, CompiledRule>();
     for (const d of docs) {
-      const r = compileRule(d);
-      if (r) next.set(r.key, r);
+      // an Slo stands for up to two rules; an AlertRule of the same name keeps it
+      for (const r of d.kind === 'Slo' ? compileSloRules(d) : [compileRule(d)]) if (r && !next.has(r.key)) next.set(r.key, r);
     }
     // a changed rule is evaluated at once
     for (const [k, r] of next) if (rules.get(k)?.revision !== r.revision) dirty.add(k);
@@ -166,6 +167,8 @@ export function createAlertEngine(deps: {
     byService.clear();
     for (const [k, r] of next) {
       rules.set(k, r);
+      // burn rates over hours and days move little with one batch: SLOs wait for the periodic tick
+      if (r.spec.condition.type === 'slo') continue;
       const s = r.spec.service.toLowerCase();
       let set = byService.get(s);
       if (!set) byService.set(s, (set = new Set()));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { durationMs, type AlertRuleSpec, type Condition } from '../../../shared/alerting.schema.ts';
 import type { QueryResult } from '../telemetry/tsdb/metric-query.ts';
+import { evaluateSlo, readIncrease, type SloCondition } from './slo.ts';
 
 /** What the evaluator reads from telemetry (the telemetry service provides it). */
 export interface EvalSource {
@@ -14,6 +15,9 @@ export interface EvalSource {
   exceptionGroups(q: { service: string; from: number; to: number }): { id: number; type: string; firstSeen: number; lastSeen: number; regressed: boolean; status: string; count(from: number, to: number): number }[];
 }
 
+/** A rule's spec as the evaluator holds it: an AlertRule's, or one derived from an Slo (an `slo` condition). */
+export type RuleSpec = Omit<AlertRuleSpec, 'condition'> & { condition: Condition | SloCondition };
+
 /** A rule as the evaluator holds it. */
 export interface CompiledRule {
   /** The rule's name, lower-cased: its key in state tables. */
@@ -22,7 +26,7 @@ export interface CompiledRule {
   owner: string;
   ownerKey: string;
   revision: number;
-  spec: AlertRuleSpec;
+  spec: RuleSpec;
   forMs: number;
   keepFiringForMs: number;
 }
@@ -57,7 +61,7 @@ export function compare(v: number, op: string, threshold: number): boolean {
 }
 
 /** Evaluates a rule's condition at `now`. Never throws: a failure is an `error` outcome. */
-export function evaluateCondition(source: EvalSource, service: string, c: Condition, now: number): Outcome {
+export function evaluateCondition(source: EvalSource, service: string, c: Condition | SloCondition, now: number): Outcome {
   try {
     switch (c.type) {
       case 'metric': {
@@ -91,6 +95,13 @@ export function evaluateCondition(source: EvalSource, service: string, c: Condit
         const hits = groups.filter((g) => (c.event === 'new' ? g.firstSeen > from : g.regressed && g.lastSeen > from) && g.status !== 'ignored');
         return { kind: 'samples', samples: hits.map((g) => ({ labels: { exception_group: String(g.id), exception_type: g.type }, value: 1, breach: true })) };
       }
+      case 'slo':
+        return evaluateSlo(
+          readIncrease((q) => source.queryMetric({ service: q.service, metric: q.metric, fn: 'increase', from: q.from, to: q.to, by: [], where: q.where })),
+          service,
+          c,
+          now,
+        );
     }
   } catch (err) {
     return { kind: 'error', message: err instanceof Error ? err.message : String(err) };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
-import { ALERT_RULE_KIND, ALERT_STATES, CONTACT_POINT_KIND, contactPointSpecSchema, NOTIFICATION_POLICY_KIND, SILENCE_KIND, type ContactPointSpec, alertViewSchema, durationMs, previewRequestSchema, previewResultSchema, type AlertView } from '../../../shared/alerting.schema.ts';
+import { ALERT_RULE_KIND, ALERT_STATES, SLO_KIND, CONTACT_POINT_KIND, contactPointSpecSchema, NOTIFICATION_POLICY_KIND, SILENCE_KIND, type ContactPointSpec, alertViewSchema, durationMs, previewRequestSchema, previewResultSchema, type AlertView } from '../../../shared/alerting.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
@@ -10,7 +10,7 @@ import { permissions } from '../../platform/permissions.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { alertingKinds } from './alerting.kinds.ts';
-import { createAlertEngine, type AlertInstance, type EvalPassStats, type PostedAlert } from './engine.ts';
+import { createAlertEngine, type AlertInstance, type AlertListener, type EvalPassStats, type PostedAlert } from './engine.ts';
 import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
@@ -25,6 +25,15 @@ export async function loadContactPoint(resources: Pick<ResourceService, 'loadSto
   const parsed = contactPointSpecSchema.safeParse(spec);
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * Told of alert changes after the notifier, and of acknowledgements (incidents). A watcher's
+ * failure is reported to onError and never stops evaluation or notification.
+ */
+export interface AlertWatcher extends AlertListener {
+  alertAcknowledged?(alert: AlertInstance, by: string | null, now: number): Promise<void>;
+}
+export type { AlertInstance } from './engine.ts';
 
 /** What decides who owns a posted alert: services' owning teams and the team names that exist (lower-cased). */
 export interface PostedOwners {
@@ -57,13 +66,15 @@ export function createAlerting(deps: {
   onError?: (err: unknown) => void;
   /** Told after every evaluation pass (the server's metrics). */
   onEvalPass?: (stats: EvalPassStats) => void;
+  /** Told after the notifier (incidents). */
+  watchers?: AlertWatcher[];
 }) {
   const late: { engine?: ReturnType<typeof createAlertEngine>; notifier?: ReturnType<typeof createNotifier> } = {};
   for (const def of alertingKinds({
     resources: deps.resources,
     maxRulesPerTeam: () => deps.maxRulesPerTeam ?? 1000,
     changed: (kind) => {
-      if (kind === ALERT_RULE_KIND) late.engine?.rulesChanged();
+      if (kind === ALERT_RULE_KIND || kind === SLO_KIND) late.engine?.rulesChanged();
       else late.notifier?.changed();
     },
   })) {
@@ -85,8 +96,16 @@ export function createAlerting(deps: {
     db: deps.db,
     clock: deps.clock,
     source: deps.source,
-    rules: { version: () => deps.resources.kindVersion([ALERT_RULE_KIND]), list: () => deps.resources.listAllLive(ALERT_RULE_KIND) },
-    listener: notifier,
+    rules: {
+      version: () => deps.resources.kindVersion([ALERT_RULE_KIND, SLO_KIND]),
+      list: async () => [...(await deps.resources.listAllLive(ALERT_RULE_KIND)), ...(await deps.resources.listAllLive(SLO_KIND))],
+    },
+    listener: {
+      async alertsChanged(changed, now) {
+        await notifier.alertsChanged(changed, now);
+        for (const w of deps.watchers ?? []) await w.alertsChanged(changed, now).catch((err) => deps.onError?.(err));
+      },
+    },
     onError: deps.onError,
     onPass: deps.onEvalPass,
   });
@@ -143,6 +162,12 @@ export function createAlerting(deps: {
       for (const s of services) engine.dataArrived(s);
     },
     view,
+    /** Records who acknowledged an alert (or clears it) and tells the watchers. */
+    async acknowledge(ruleKey: string, fp: string, by: string | null): Promise<AlertInstance | null> {
+      const updated = await engine.acknowledge(ruleKey, fp, by);
+      if (updated) for (const w of deps.watchers ?? []) await w.alertAcknowledged?.(updated, by, deps.clock.now().getTime()).catch((err) => deps.onError?.(err));
+      return updated;
+    },
     /** A metric condition over the last hours and where it would have fired (the rule editor's preview). */
     preview(req: { service: string; condition: Parameters<typeof previewCondition>[2]; for: string; range: string }) {
       return previewCondition(deps.source, req.service, req.condition, durationMs(req.for), durationMs(req.range), deps.clock.now().getTime());
@@ -272,7 +297,7 @@ export const alertingRoutes: FastifyPluginAsyncZod<{
       schema: {
         tags: ['alerting'],
         summary: acknowledge ? 'Acknowledge an alert (members of the team that owns its rule)' : 'Take back an acknowledgement',
-        params: z.object({ rule: z.string().min(1).max(63), fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
+        params: z.object({ rule: z.string().min(1).max(100), fingerprint: z.string().regex(/^[0-9a-f]{16}$/) }),
         response: { 200: alertViewSchema },
       },
       handler: async (req) => {
@@ -282,7 +307,7 @@ export const alertingRoutes: FastifyPluginAsyncZod<{
         if (!permissions.isMember(actor, current.ownerKey) && !actor.admin) {
           throw new AppError('NOT_OWNER', `only members of team "${current.ownerKey}" acknowledge its alerts`);
         }
-        const updated = await alerting.engine.acknowledge(req.params.rule, req.params.fingerprint, acknowledge ? actor.name : null);
+        const updated = await alerting.acknowledge(req.params.rule, req.params.fingerprint, acknowledge ? actor.name : null);
         return alerting.view(updated!);
       },
     });

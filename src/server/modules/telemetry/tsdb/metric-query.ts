@@ -115,7 +115,8 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     else throw new AppError('VALIDATION_FAILED', `${fn} needs a histogram or a summary; "${q.metric}" is a ${kind}`);
   } else if (fn === 'rate' || fn === 'increase') {
     if (kind === 'gauge') throw new AppError('VALIDATION_FAILED', `${fn} needs a counter or a histogram; "${q.metric}" is a gauge: use avg, min, max, sum, count or last`);
-    parts = kind === 'counter' ? ['value'] : ['count'];
+    // a histogram filtered by `le` reads that bucket: the requests no slower than its bound
+    parts = kind === 'counter' ? ['value'] : kind === 'histogram' && q.where?.le !== undefined ? ['bucket'] : ['count'];
   } else {
     // a histogram's or summary's average is its sum's increase over its count's
     parts = kind === 'histogram' || kind === 'summary' ? ['sum', 'count'] : ['value'];
