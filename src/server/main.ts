@@ -87,6 +87,7 @@ export async function startServer(settings: Settings = readSettings()) {
   );
   app.services.alerting.start();
   app.services.outbox.start();
+  app.services.oncall.start();
   await app.listen({ port: settings.port, host: settings.host });
   // OpenTelemetry's standard port, for exporters configured with OTEL_EXPORTER_OTLP_ENDPOINT=http://host:4318
   let otlp: Awaited<ReturnType<typeof buildOtlpApp>> | null = null;
