@@ -254,10 +254,10 @@ export function createAlertEngine(deps: {
 
     if (outcome.kind === 'samples') {
       for (const s of outcome.samples) {
-        const labels = alertLabels(rule, s.labels);
-        if (s.breach) breach(labels, s.value);
-        else {
-          const inst = current.get(fingerprint(labels));
+        if (s.breach) breach(alertLabels(rule, s.labels), s.value);
+        // a label set that does not breach matters only to an alert it already has
+        else if (current.size) {
+          const inst = current.get(fingerprint(alertLabels(rule, s.labels)));
           if (inst) {
             inst.value = s.value;
             seen.add(inst.fingerprint);

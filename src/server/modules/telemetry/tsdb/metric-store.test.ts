@@ -47,6 +47,30 @@ describe('the metrics store', () => {
     b.close();
   });
 
+  it('reads a window the open chunk covers from memory, and one reaching further back from every chunk', () => {
+    const dir = newDir();
+    const store = open(dir, { chunkSamples: 10 });
+    // 25 samples a second apart: two closed chunks (one written, one still in memory) and an open one
+    store.append(Array.from({ length: 20 }, (_, i) => gauge('depth', NOW - 25_000 + i * 1000, i)));
+    store.flush();
+    store.append(Array.from({ length: 5 }, (_, i) => gauge('depth', NOW - 5000 + i * 1000, 20 + i)));
+    const [ref] = store.findSeries('checkout', 'depth');
+    const read = (from: number, to: number) => {
+      const out: number[] = [];
+      store.readSamples(ref!.id, from, to, (_, v) => out.push(v));
+      return out;
+    };
+    // the open chunk starts at NOW - 5 s
+    expect(store.chunksOf(ref!.id, NOW - 3000, NOW)).toHaveLength(1);
+    expect(read(NOW - 3000, NOW)).toEqual([22, 23, 24]);
+    expect(read(NOW - 5000, NOW)).toEqual([20, 21, 22, 23, 24]);
+    expect(read(NOW - 7000, NOW)).toEqual([18, 19, 20, 21, 22, 23, 24]);
+    expect(read(NOW - 30_000, NOW - 14_000)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // a window after the newest sample: nothing
+    expect(store.chunksOf(ref!.id, NOW, NOW + 60_000)).toEqual([]);
+    store.close();
+  });
+
   it('replays the log up to a torn last record and stores nothing twice after a checkpoint', () => {
     const dir = newDir();
     const a = open(dir);
