@@ -172,6 +172,24 @@ export interface Database {
     value: number | null;
     actor: string | null;
   };
+  incidents: {
+    id: Generated<number>;
+    service: string;
+    owner_key: string;
+    title: string;
+    status: string;
+    severity: string;
+    commander: string | null;
+    impact: string | null;
+    resolution: string | null;
+    started_at: string;
+    resolved_at: string | null;
+    opened_by: string;
+    created_at: string;
+    updated_at: string;
+  };
+  incident_events: { id: Generated<number>; incident_id: number; at: string; type: string; actor: string | null; text: string | null; details: string };
+  incident_alerts: { incident_id: number; rule_key: string; fingerprint: string; alertname: string; state: string; linked_at: string };
   alert_rule_health: { rule_key: string; health: string; last_error: string | null; last_eval_at: string };
   oncall_escalations: { id: string; schedule_key: string; owner_key: string; rule_key: string; fingerprint: string; fired_at: string; level: number; notified: string; escalated_at: string };
   alert_groups: { group_key: string; owner_key: string; first_at: string; last_notified_at: string | null; last_hash: string | null; sequence: number };

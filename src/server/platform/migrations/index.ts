@@ -5,6 +5,7 @@ import * as discovered from './202611270140_discovered_services.ts';
 import * as quotas from './202611270230_telemetry_quotas.ts';
 import * as alerting from './202611271000_alerting.ts';
 import * as notificationOutbox from './202611271010_notification_outbox.ts';
+import * as incidents from './202611271100_incidents.ts';
 import * as oncallEscalations from './202611271110_oncall_escalations.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '202611270230_telemetry_quotas': quotas,
   '202611271000_alerting': alerting,
   '202611271010_notification_outbox': notificationOutbox,
+  '202611271100_incidents': incidents,
   '202611271110_oncall_escalations': oncallEscalations,
 };
 
