@@ -23,7 +23,7 @@ import { webRoutes } from './modules/web/index.ts';
 import { alertingRoutes, createAlerting, loadContactPoint, type NotificationSink } from './modules/alerting/index.ts';
 import { createOutbox } from './modules/alerting/outbox.ts';
 import { outboxRoutes } from './modules/alerting/outbox.routes.ts';
-import { createOnCall, onCallRoutes } from './modules/alerting/oncall.ts';
+import { createIncidents, incidentRoutes } from './modules/incidents/index.ts';
 import { sloRoutes } from './modules/alerting/slo.routes.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
 import type { TelemetryRetention } from './settings.ts';
@@ -136,6 +136,7 @@ export async function buildApp(deps: AppDeps) {
     loadContactPoint: (owner, name) => loadContactPoint(resources, db, box, owner, name),
   });
   app.addHook('onClose', async () => outbox.stop());
+  const incidents = createIncidents({ db: db.kysely, clock, audit, serviceOwners: (names) => catalog.serviceOwners(names) });
   const alerting = createAlerting({
     db: db.kysely,
     clock,
@@ -147,21 +148,10 @@ export async function buildApp(deps: AppDeps) {
     maxRulesPerTeam: deps.alertRulesPerTeam,
     onError: (err) => app.log.error({ err }, 'alert evaluation failed'),
     onEvalPass: (stats) => metrics.observeAlertPass(stats),
+    watchers: [incidents.watcher],
   });
   telemetry.onData((services) => alerting.dataArrived(services));
   app.addHook('onClose', async () => alerting.stop());
-  const oncall = createOnCall({
-    db: db.kysely,
-    clock,
-    kinds,
-    resources,
-    firingAlerts: (owner) => alerting.engine.list({ owner, states: ['firing'] }),
-    sink: deps.notificationSink ?? outbox,
-    inbox,
-    externalURL: deps.baseUrl ?? '',
-    onError: (err) => app.log.error({ err }, 'on-call escalation failed'),
-  });
-  app.addHook('onClose', async () => oncall.stop());
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -205,7 +195,6 @@ export async function buildApp(deps: AppDeps) {
   await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
   await app.register(otlpRoutes, { telemetry });
   await app.register(outboxRoutes, { outbox });
-  await app.register(onCallRoutes, { oncall, now: () => clock.now().getTime() });
   await app.register(sloRoutes, { resources, alerting, query: (q) => telemetry.queryMetric(q), now: () => clock.now().getTime() });
   await app.register(alertingRoutes, {
     alerting,
@@ -218,10 +207,11 @@ export async function buildApp(deps: AppDeps) {
       return { services: await catalog.serviceOwners(services), teams: new Set(names.filter((t): t is string => t !== null)) };
     },
   });
+  await app.register(incidentRoutes, { incidents });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, oncall } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents } });
 }
 
 /**

@@ -10,7 +10,7 @@ import { permissions } from '../../platform/permissions.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import { alertingKinds } from './alerting.kinds.ts';
-import { createAlertEngine, type AlertInstance, type EvalPassStats, type PostedAlert } from './engine.ts';
+import { createAlertEngine, type AlertInstance, type AlertListener, type EvalPassStats, type PostedAlert } from './engine.ts';
 import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
@@ -25,6 +25,15 @@ export async function loadContactPoint(resources: Pick<ResourceService, 'loadSto
   const parsed = contactPointSpecSchema.safeParse(spec);
   return parsed.success ? parsed.data : null;
 }
+
+/**
+ * Told of alert changes after the notifier, and of acknowledgements (incidents). A watcher's
+ * failure is reported to onError and never stops evaluation or notification.
+ */
+export interface AlertWatcher extends AlertListener {
+  alertAcknowledged?(alert: AlertInstance, by: string | null, now: number): Promise<void>;
+}
+export type { AlertInstance } from './engine.ts';
 
 /** What decides who owns a posted alert: services' owning teams and the team names that exist (lower-cased). */
 export interface PostedOwners {
@@ -57,6 +66,8 @@ export function createAlerting(deps: {
   onError?: (err: unknown) => void;
   /** Told after every evaluation pass (the server's metrics). */
   onEvalPass?: (stats: EvalPassStats) => void;
+  /** Told after the notifier (incidents). */
+  watchers?: AlertWatcher[];
 }) {
   const late: { engine?: ReturnType<typeof createAlertEngine>; notifier?: ReturnType<typeof createNotifier> } = {};
   for (const def of alertingKinds({
@@ -89,7 +100,12 @@ export function createAlerting(deps: {
       version: () => deps.resources.kindVersion([ALERT_RULE_KIND, SLO_KIND]),
       list: async () => [...(await deps.resources.listAllLive(ALERT_RULE_KIND)), ...(await deps.resources.listAllLive(SLO_KIND))],
     },
-    listener: notifier,
+    listener: {
+      async alertsChanged(changed, now) {
+        await notifier.alertsChanged(changed, now);
+        for (const w of deps.watchers ?? []) await w.alertsChanged(changed, now).catch((err) => deps.onError?.(err));
+      },
+    },
     onError: deps.onError,
     onPass: deps.onEvalPass,
   });
@@ -146,6 +162,12 @@ export function createAlerting(deps: {
       for (const s of services) engine.dataArrived(s);
     },
     view,
+    /** Records who acknowledged an alert (or clears it) and tells the watchers. */
+    async acknowledge(ruleKey: string, fp: string, by: string | null): Promise<AlertInstance | null> {
+      const updated = await engine.acknowledge(ruleKey, fp, by);
+      if (updated) for (const w of deps.watchers ?? []) await w.alertAcknowledged?.(updated, by, deps.clock.now().getTime()).catch((err) => deps.onError?.(err));
+      return updated;
+    },
     /** A metric condition over the last hours and where it would have fired (the rule editor's preview). */
     preview(req: { service: string; condition: Parameters<typeof previewCondition>[2]; for: string; range: string }) {
       return previewCondition(deps.source, req.service, req.condition, durationMs(req.for), durationMs(req.range), deps.clock.now().getTime());
@@ -285,7 +307,7 @@ export const alertingRoutes: FastifyPluginAsyncZod<{
         if (!permissions.isMember(actor, current.ownerKey) && !actor.admin) {
           throw new AppError('NOT_OWNER', `only members of team "${current.ownerKey}" acknowledge its alerts`);
         }
-        const updated = await alerting.engine.acknowledge(req.params.rule, req.params.fingerprint, acknowledge ? actor.name : null);
+        const updated = await alerting.acknowledge(req.params.rule, req.params.fingerprint, acknowledge ? actor.name : null);
         return alerting.view(updated!);
       },
     });
