@@ -23,6 +23,7 @@ import { webRoutes } from './modules/web/index.ts';
 import { alertingRoutes, createAlerting, loadContactPoint, type NotificationSink } from './modules/alerting/index.ts';
 import { createOutbox } from './modules/alerting/outbox.ts';
 import { outboxRoutes } from './modules/alerting/outbox.routes.ts';
+import { createOnCall, onCallRoutes } from './modules/alerting/oncall.ts';
 import { createIncidents, incidentRoutes } from './modules/incidents/index.ts';
 import { sloRoutes } from './modules/alerting/slo.routes.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
@@ -152,6 +153,18 @@ export async function buildApp(deps: AppDeps) {
   });
   telemetry.onData((services) => alerting.dataArrived(services));
   app.addHook('onClose', async () => alerting.stop());
+  const oncall = createOnCall({
+    db: db.kysely,
+    clock,
+    kinds,
+    resources,
+    firingAlerts: (owner) => alerting.engine.list({ owner, states: ['firing'] }),
+    sink: deps.notificationSink ?? outbox,
+    inbox,
+    externalURL: deps.baseUrl ?? '',
+    onError: (err) => app.log.error({ err }, 'on-call escalation failed'),
+  });
+  app.addHook('onClose', async () => oncall.stop());
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -195,6 +208,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(telemetryRoutes, { telemetry, now: () => clock.now().getTime() });
   await app.register(otlpRoutes, { telemetry });
   await app.register(outboxRoutes, { outbox });
+  await app.register(onCallRoutes, { oncall, now: () => clock.now().getTime() });
   await app.register(sloRoutes, { resources, alerting, query: (q) => telemetry.queryMetric(q), now: () => clock.now().getTime() });
   await app.register(alertingRoutes, {
     alerting,
@@ -211,7 +225,7 @@ export async function buildApp(deps: AppDeps) {
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents, oncall } });
 }
 
 /**
