@@ -5,6 +5,7 @@ import { registerBackstageCommand } from './backstage.command.ts';
 import { registerChangeRequestCommands } from './cr.command.ts';
 import { registerDemoCommand } from './demo.command.ts';
 import { registerLoginCommand } from './login.command.ts';
+import { registerOnCallCommand } from './oncall.command.ts';
 import { CliError } from './output.ts';
 import { registerQuotaCommands } from './quotas.command.ts';
 import { registerResourceCommands } from './resource.command.ts';
@@ -31,6 +32,7 @@ registerBackstageCommand(program);
 registerTelemetryCommands(program);
 registerQuotaCommands(program);
 registerAlertingCommands(program);
+registerOnCallCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);
