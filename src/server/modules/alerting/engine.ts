@@ -67,6 +67,8 @@ export interface EvalPassStats {
 
 /** How often the rules are checked for changes made on any replica. */
 const RULES_CHECK_MS = 1_000;
+/** A pass that has run this long lets the event loop in (ingest, API) before its next rule. */
+const PASS_SLICE_MS = 20;
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 const ms = (s: string | null) => (s === null ? null : Date.parse(s));
@@ -120,6 +122,8 @@ export function createAlertEngine(deps: {
   let eagerUntil = -Infinity;
   let loaded = false;
   let running: Promise<void> | null = null;
+  /** New data came in while a pass ran: another pass follows it. */
+  let again = false;
   let timer: NodeJS.Timeout | null = null;
   let kickTimer: NodeJS.Timeout | null = null;
 
@@ -332,7 +336,14 @@ export function createAlertEngine(deps: {
     let evaluated = 0;
     let late = 0;
     const allChanged: AlertInstance[] = [];
+    let slice = performance.now();
     for (const rule of rules.values()) {
+      if (performance.now() - slice >= PASS_SLICE_MS) {
+        await new Promise((r) => setImmediate(r));
+        slice = performance.now();
+      }
+      // each rule at the time it is evaluated: data that came in while the pass ran is in its window
+      const now = deps.clock.now().getTime();
       const last = lastEval.get(rule.key) ?? -Infinity;
       const pendingDue = [...(instances.get(rule.key)?.values() ?? [])].some((i) => i.state === 'pending' && now - i.activeAt >= rule.forMs);
       if (!dirty.has(rule.key) && now - last < interval && !pendingDue) continue;
@@ -396,12 +407,22 @@ export function createAlertEngine(deps: {
     return evaluated;
   }
 
-  /** One evaluation pass at a time; a pass asked for while one runs follows it. */
-  function run(): Promise<void> {
-    running ??= evaluateDue()
+  /** One evaluation pass at a time; a pass asked for (`follow`) while one runs follows it. */
+  function run(follow = false): Promise<void> {
+    if (running) {
+      again ||= follow;
+      return running;
+    }
+    running = evaluateDue()
       .then(() => undefined)
       .catch((err) => deps.onError?.(err))
-      .finally(() => (running = null));
+      .finally(() => {
+        running = null;
+        if (again && timer) {
+          again = false;
+          void run();
+        }
+      });
     return running;
   }
 
@@ -424,7 +445,7 @@ export function createAlertEngine(deps: {
       if (timer && !kickTimer) {
         kickTimer = setTimeout(() => {
           kickTimer = null;
-          void run();
+          void run(true);
         }, 5);
       }
     },
