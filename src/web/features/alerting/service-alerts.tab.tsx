@@ -9,6 +9,7 @@ import type { AlertRuleSpec } from '../../../shared/alerting.schema.ts';
 import { AlertResults, SeverityBadge } from './alerts.page.tsx';
 import { ALERT_RULE_KIND, ruleUrl, serviceRulesQuery, type AlertFilter } from './alerting.api.ts';
 import { newRuleUrl, ruleText } from './rule-words.ts';
+import { OpenIncidentsNotice } from '../incidents/open-incidents-notice.tsx';
 
 /** A service's alert rules: each one's condition in words, severity, whether it is paused, and a way to change it. */
 function RuleList({ service }: { service: ResourceView }) {
@@ -91,6 +92,7 @@ export default function ServiceAlertsTab({ service }: { service: ResourceView })
   const filter: AlertFilter = { team: null, service: service.metadata.name, state: null, severity: null, resolved: false };
   return (
     <Stack gap="lg">
+      <OpenIncidentsNotice service={service.metadata.name} />
       <section aria-label="Alerts of the service">
         <Title order={2} fz="md" mb={4}>
           Alerts
