@@ -4,6 +4,7 @@ import { registerApplyCommands } from './apply.command.ts';
 import { registerBackstageCommand } from './backstage.command.ts';
 import { registerChangeRequestCommands } from './cr.command.ts';
 import { registerDemoCommand } from './demo.command.ts';
+import { registerIncidentCommands } from './incident.command.ts';
 import { registerLoginCommand } from './login.command.ts';
 import { registerOnCallCommand } from './oncall.command.ts';
 import { CliError } from './output.ts';
@@ -32,6 +33,7 @@ registerBackstageCommand(program);
 registerTelemetryCommands(program);
 registerQuotaCommands(program);
 registerAlertingCommands(program);
+registerIncidentCommands(program);
 registerOnCallCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
