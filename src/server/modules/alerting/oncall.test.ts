@@ -34,6 +34,7 @@ describe.each(databases)('on-call schedules on %s', (dbKind) => {
       escalation: [
         { after: '0m', rotation: 'primary' },
         { after: '10m', rotation: 'secondary' },
+        { after: '15m', users: ['alice'] },
         { after: '20m', contactPoints: ['payments-hook'] },
       ],
       ...extra,
@@ -84,6 +85,15 @@ describe.each(databases)('on-call schedules on %s', (dbKind) => {
     }
     expect((await t.req('GET', '/api/v1/resources/OnCallSchedule/payments-oncall', { as: tokens.alice })).status).toBe(404);
     expect((await t.req('GET', '/api/v1/oncall', { as: tokens.carol })).body.items).toEqual([]);
+  });
+
+  it('takes a schedule from its team’s members; anyone else proposes it', async () => {
+    const foreign = await t.req('PUT', '/api/v1/resources/OnCallSchedule/payments-oncall', { as: tokens.carol, body: schedule() });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.code).toBe('NOT_OWNER');
+    const proposal = await t.req('POST', '/api/v1/change-requests', { as: tokens.carol, body: { document: schedule() } });
+    expect(proposal.status).toBe(201);
+    expect((await t.req('GET', '/api/v1/resources/OnCallSchedule/payments-oncall', { as: tokens.alice })).status).toBe(404);
   });
 
   it('tells who is on call now and until when, and the next one after the handoff', async () => {
@@ -140,9 +150,10 @@ describe.each(databases)('on-call schedules on %s', (dbKind) => {
     expect(await inbox('bob')).toHaveLength(1);
     expect(escalated()).toEqual([]);
 
-    // level 3 after 20 minutes: the team's contact point, through the outbox, once
+    // levels 3 and 4 by 20 minutes: alice by name, and the team's contact point through the outbox, once
     t.clock.advance(10 * 60_000);
-    expect(await escalate()).toBe(1);
+    expect(await escalate()).toBe(2);
+    expect((await inbox('alice')).map((n) => n.summary)).toEqual([expect.stringContaining('level 3')]);
     expect(await escalate()).toBe(0);
     expect(escalated()).toHaveLength(1);
     expect(escalated()[0]).toMatchObject({ contactPoint: { owner: 'payments', name: 'payments-hook' }, notification: { status: 'firing', commonLabels: { alertname: 'queue-deep', pool: 'a' } } });
