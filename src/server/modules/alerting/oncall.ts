@@ -106,7 +106,7 @@ export function createOnCall(deps: {
   }
 
   /** The text and recipients of one level's escalation of one alert. */
-  function describe(a: AlertInstance, schedule: string, level: number, after: string): { summary: string; body: string } {
+  function escalationText(a: AlertInstance, schedule: string, level: number, after: string): { summary: string; body: string } {
     const name = a.labels.alertname ?? a.ruleKey;
     const summary = `Page: ${name}${a.service ? ` (${a.service})` : ''} is firing and unacknowledged${durationMs(after) ? ` for ${after}` : ''}; you are on call (schedule ${schedule}, level ${level})`;
     const link = `${deps.externalURL}/alerts?rule=${encodeURIComponent(name)}`;
@@ -165,7 +165,7 @@ export function createOnCall(deps: {
           await deps.db.insertInto('oncall_escalations').values({ ...row, notified: JSON.stringify(d.def.contactPoints.map((n) => `contact point ${n}`)) }).onConflict((oc) => oc.column('id').doNothing()).execute();
         } else {
           const users = d.def.users ?? onCallAt(spec, now).filter((s) => s.rotation === d.def.rotation && s.user !== null).map((s) => s.user!);
-          const text = describe(d.a, doc.metadata.name, d.level, d.def.after);
+          const text = escalationText(d.a, doc.metadata.name, d.level, d.def.after);
           await deps.db.transaction().execute(async (trx) => {
             const inserted = await trx.insertInto('oncall_escalations').values({ ...row, notified: JSON.stringify(users) }).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
             if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) await deps.inbox.notify(trx, { userKeys: users.map(key), type: 'oncall.page', summary: text.summary, body: text.body });
@@ -182,6 +182,7 @@ export function createOnCall(deps: {
   }
 
   let timer: NodeJS.Timeout | null = null;
+  let running = false;
   return {
     kind,
     /** Who is on call now in each schedule (of one team, or all), until when, and the next handoffs. */
@@ -198,7 +199,14 @@ export function createOnCall(deps: {
     escalate,
     /** Runs the escalation check every few seconds. */
     start(): void {
-      timer ??= setInterval(() => void escalate().catch((err) => deps.onError?.(err)), ESCALATION_INTERVAL_MS);
+      // a slow check is not started again before it ends
+      timer ??= setInterval(() => {
+        if (running) return;
+        running = true;
+        escalate()
+          .catch((err) => deps.onError?.(err))
+          .finally(() => (running = false));
+      }, ESCALATION_INTERVAL_MS);
     },
     stop(): void {
       if (timer) clearInterval(timer);
