@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { IncidentAlert, IncidentDetail, IncidentEvent, IncidentEventType, IncidentListQuery, IncidentPatch, IncidentStatus, IncidentView } from '../../../shared/incident.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database } from '../../platform/db.ts';
+import { isPostgres, type Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
 import { permissions, type Actor } from '../../platform/permissions.ts';
 import type { AlertInstance, AlertWatcher } from '../alerting/index.ts';
@@ -50,6 +50,16 @@ export function createIncidents(deps: {
 }) {
   const { db } = deps;
   const now = () => deps.clock.now().toISOString();
+  const pg = isPostgres(db);
+
+  /**
+   * Serialises the opening of a service's incident: two alerts of one service firing at once (an
+   * evaluation pass and a Prometheus post, or two replicas) must not open two incidents. SQLite has
+   * one writer at a time; PostgreSQL takes a transaction-scoped advisory lock per service.
+   */
+  async function lockService(trx: Transaction<Database>, service: string): Promise<void> {
+    if (pg) await sql`select pg_advisory_xact_lock(hashtext(${`ethos.incident:${service}`}))`.execute(trx);
+  }
 
   async function addEvent(ex: Executor, incidentId: number, e: { at: string; type: IncidentEventType; actor: string | null; text?: string | null; details?: Record<string, unknown> }) {
     await ex
@@ -85,6 +95,7 @@ export function createIncidents(deps: {
     // the owner of a posted alert without a team is the service's, when the catalog knows it
     const owner = a.ownerKey || (await deps.serviceOwners([service])).get(service) || '';
     await db.transaction().execute(async (trx) => {
+      await lockService(trx, service);
       const time = iso(at);
       const links = await openLinks(trx, a);
       if (links.length) {

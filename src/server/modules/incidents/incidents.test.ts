@@ -170,4 +170,15 @@ describe.each(databases)('incidents on %s', (dbKind) => {
     expect([...first.items, ...second.items].map((i) => i.id)).toEqual(all.map((i) => i.id));
     expect(second.nextCursor).toBeNull();
   });
+
+  it('page alerts of one service arriving at the same moment open one incident', async () => {
+    await t.req('PUT', '/api/v1/resources/Service/ledger', { as: alice, body: serviceDoc('ledger', 'payments') });
+    const now = t.clock.now().getTime();
+    const alert = (name: string) => [{ labels: { alertname: name, service: 'ledger', severity: 'page' }, annotations: {}, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 240_000).toISOString() }];
+    const posts = await Promise.all(['LedgerDown', 'LedgerSlow', 'LedgerErrors'].map((n) => t.req('POST', '/alertmanager/api/v2/alerts', { as: ingest, body: alert(n) })));
+    expect(posts.map((p) => p.status)).toEqual([200, 200, 200]);
+    const open = (await list('?service=ledger')).items;
+    expect(open).toHaveLength(1);
+    expect((await get(open[0]!.id)).alerts.map((a: { alertname: string }) => a.alertname).sort()).toEqual(['LedgerDown', 'LedgerErrors', 'LedgerSlow']);
+  });
 });
