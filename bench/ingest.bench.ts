@@ -286,14 +286,7 @@ async function dayOfData(base: string, ingest: string, reader: string, labels: B
     times.sort((a, b) => a - b);
     log(`Ethos query ${label}: p50 ${percentile(times, 50).toFixed(1)} ms, max ${times.at(-1)!.toFixed(1)} ms (20 runs, ${series} result series)`);
   };
-  const range = `from=${start}&to=${end}&step=60`;
-  const day = '/api/v1/telemetry/services/bench-day/metrics';
-  await q('24 h at 1 min step, one series (gauge, avg)', `${day}/bench_queue_depth_1/query?${range}&fn=avg&where=pod=pod-1`);
-  await q('24 h at 1 min step, one series (counter, rate)', `${day}/bench_requests_0_total/query?${range}&fn=rate&where=pod=pod-0`);
-  await q(`24 h at 1 min step, sum over ${DAY_SERIES / 2} series (gauge)`, `${day}/bench_queue_depth_1/query?${range}&fn=sum`);
-  await q(`24 h at 1 min step, rate summed over ${DAY_SERIES / 2} series (counter)`, `${day}/bench_requests_0_total/query?${range}&fn=rate`);
-
-  // once the 1-minute rollups are done (up to 15 minutes to 2 hours ago), the same queries read them
+  // the store settles first: the backfilled day is rolled up (as it would be minutes after a backfill)
   const t0 = performance.now();
   for (;;) {
     const status = (await (await fetch(`${base}/api/v1/telemetry/storage`, { headers: { authorization: `Bearer ${reader}` } })).json()) as { rollupBacklog: number; rollups: { completeTo: number | null }[] };
@@ -305,6 +298,13 @@ async function dayOfData(base: string, ingest: string, reader: string, labels: B
     if (performance.now() - t0 > 600_000) throw new Error('rollups did not catch up in 10 minutes');
     await new Promise((r) => setTimeout(r, 1000));
   }
+  const range = `from=${start}&to=${end}&step=60`;
+  const day = '/api/v1/telemetry/services/bench-day/metrics';
+  await q('24 h at 1 min step, one series (gauge, avg)', `${day}/bench_queue_depth_1/query?${range}&fn=avg&where=pod=pod-1`);
+  await q('24 h at 1 min step, one series (counter, rate)', `${day}/bench_requests_0_total/query?${range}&fn=rate&where=pod=pod-0`);
+  await q(`24 h at 1 min step, sum over ${DAY_SERIES / 2} series (gauge)`, `${day}/bench_queue_depth_1/query?${range}&fn=sum`);
+  await q(`24 h at 1 min step, rate summed over ${DAY_SERIES / 2} series (counter)`, `${day}/bench_requests_0_total/query?${range}&fn=rate`);
+
   // 1-minute steps keep reading raw samples while they are kept; 5-minute and longer steps read the rollups
   const range5 = `from=${start}&to=${end}&step=300`;
   // a step of 290 s is not a whole number of minutes: the same query from raw samples, to compare

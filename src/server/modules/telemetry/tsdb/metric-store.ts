@@ -768,7 +768,13 @@ export class MetricStore {
   /** Where each rollup level has buckets, finest first. */
   rollupCoverage(): RollupCoverage[] {
     const now = this.opts.now();
-    return this.levels.map((l) => ({ resolution: l.resolution, from: now - l.retentionMs, to: l.doneTo ?? -Infinity }));
+    return this.levels.map((l, li) => {
+      // complete up to the first window late samples changed, until it is rolled up again
+      // (a coarser level is made from the finer ones: their late windows count for it too)
+      let to = l.doneTo ?? -Infinity;
+      for (let k = 0; k <= li; k++) for (const [start, ids] of this.stale[k] ?? []) if (ids.size && start < to) to = start;
+      return { resolution: l.resolution, from: now - l.retentionMs, to };
+    });
   }
 
   /** Series-windows that late samples changed, waiting to be rolled up again. */
