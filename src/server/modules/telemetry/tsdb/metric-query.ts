@@ -305,19 +305,42 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
           cnt[b]!++;
         });
         const size = samplesOf(ref.id, Math.max(lo, rawFrom), last);
-        for (let j = 0; j < size; j++) {
-          const t = scratchT[j]!;
-          if (t < lo || t <= rawFrom) continue;
-          if (t > last) break;
-          const b = Math.ceil((t - first) / step);
-          const v = scratchV[j]!;
-          if (fn === 'min') {
-            if (v < agg[b]!) agg[b] = v;
-          } else if (fn === 'max') {
-            if (v > agg[b]!) agg[b] = v;
-          } else if (fn === 'last') agg[b] = v;
-          else agg[b]! += v;
-          cnt[b]!++;
+        const ts = scratchT;
+        const vs = scratchV;
+        let j = 0;
+        while (j < size && (ts[j]! < lo || ts[j]! <= rawFrom)) j++;
+        if (j < size) {
+          // the step of each sample, walked forward (samples are in time order): the smallest b
+          // whose step end (first + b × step) is at or after the sample; one loop per function
+          let b = Math.ceil((ts[j]! - first) / step);
+          let stepEnd = first + b * step;
+          if (fn === 'min' || fn === 'max') {
+            const min = fn === 'min';
+            for (; j < size; j++) {
+              const t = ts[j]!;
+              if (t > last) break;
+              while (t > stepEnd) stepEnd = first + ++b * step;
+              const v = vs[j]!;
+              if (min ? v < agg[b]! : v > agg[b]!) agg[b] = v;
+              cnt[b]!++;
+            }
+          } else if (fn === 'last') {
+            for (; j < size; j++) {
+              const t = ts[j]!;
+              if (t > last) break;
+              while (t > stepEnd) stepEnd = first + ++b * step;
+              agg[b] = vs[j]!;
+              cnt[b]!++;
+            }
+          } else {
+            for (; j < size; j++) {
+              const t = ts[j]!;
+              if (t > last) break;
+              while (t > stepEnd) stepEnd = first + ++b * step;
+              agg[b]! += vs[j]!;
+              cnt[b]!++;
+            }
+          }
         }
         for (let i = 0; i < n; i++) {
           if (!cnt[i]) continue;
