@@ -370,3 +370,27 @@ export const sloStatusSchema = z.object({
     .describe('hourly: the budget remaining counting the events from the window’s start up to each hour (the burn-down chart)'),
 });
 export type SloStatus = z.infer<typeof sloStatusSchema>;
+
+/** Where a notification delivery is: waiting (or backing off), being sent, done, skipped (nothing to send), or given up on. */
+export const DELIVERY_STATES = ['pending', 'delivering', 'delivered', 'skipped', 'dead'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** A notification delivery as the API shows it: never a secret, never the contact point's address. */
+export const deliveryViewSchema = z.object({
+  id: z.number().int(),
+  contactPoint: z.object({ owner: z.string(), name: z.string() }),
+  groupKey: z.string(),
+  idempotencyKey: z.string(),
+  notificationStatus: z.enum(['firing', 'resolved']),
+  alerts: z.number().int(),
+  groupLabels: z.record(z.string(), z.string()),
+  state: z.enum(DELIVERY_STATES),
+  attempts: z.number().int(),
+  lastStatus: z.number().int().nullable(),
+  lastError: z.string().nullable(),
+  createdAt: z.string(),
+  lastAttemptAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable().describe('when the next attempt is due (pending), else null'),
+  deliveredAt: z.string().nullable(),
+});
+export type DeliveryView = z.infer<typeof deliveryViewSchema>;

@@ -14,7 +14,8 @@ import { createAlertEngine, type AlertInstance, type AlertListener, type EvalPas
 import { previewCondition, type EvalSource } from './evaluate.ts';
 import { createNotifier, type NotificationSink } from './notifier.ts';
 
-export type { NotificationSink, GroupNotification, AlertPayload } from './notifier.ts';
+export type { NotificationSink } from './notifier.ts';
+export type { GroupNotification, AlertPayload } from './contact-formats.ts';
 
 /** A contact point's spec with its secret fields decrypted (for delivery only: never returned by the API), or null. */
 export async function loadContactPoint(resources: Pick<ResourceService, 'loadStored'>, db: { kysely: Kysely<Database> }, box: SecretBox, owner: string, name: string): Promise<ContactPointSpec | null> {

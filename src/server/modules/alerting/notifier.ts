@@ -12,33 +12,13 @@ import {
 import type { ResourceView } from '../../../shared/resource.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db.ts';
+import type { AlertPayload, GroupNotification } from './contact-formats.ts';
 import type { AlertInstance, AlertListener } from './engine.ts';
+import type { OutboxItem } from './outbox.ts';
 
-/** One alert inside a notification, as Alertmanager's webhook (version 4) carries it. */
-export interface AlertPayload {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  endsAt: string;
-  generatorURL: string;
-  fingerprint: string;
-}
-
-/** A group's notification. */
-export interface GroupNotification {
-  groupKey: string;
-  status: 'firing' | 'resolved';
-  alerts: AlertPayload[];
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
-  commonAnnotations: Record<string, string>;
-  externalURL: string;
-}
-
-/** Where notifications go: the durable outbox. */
+/** Where notifications go: the durable outbox (or, in tests, a collector). */
 export interface NotificationSink {
-  enqueue(items: { contactPoint: { owner: string; name: string }; idempotencyKey: string; notification: GroupNotification }[]): Promise<number>;
+  enqueue(items: OutboxItem[]): Promise<number>;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';

@@ -11,7 +11,8 @@ import type { InboxService } from '../inbox/index.ts';
 import type { KindDefinition, WriteContext } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
 import type { AlertInstance } from './engine.ts';
-import type { GroupNotification, NotificationSink } from './notifier.ts';
+import type { GroupNotification } from './contact-formats.ts';
+import type { NotificationSink } from './notifier.ts';
 import { nextShifts, onCallAt, scheduleShifts, type ShiftSpan } from './oncall.shifts.ts';
 
 const key = (s: string) => s.toLowerCase();

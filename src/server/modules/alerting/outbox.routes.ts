@@ -2,26 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../platform/errors.ts';
 import { permissions } from '../../platform/permissions.ts';
-import { DELIVERY_STATES, type Outbox } from './outbox.ts';
-
-/** A notification delivery as the API shows it: no secret, no address. */
-export const deliveryViewSchema = z.object({
-  id: z.number().int(),
-  contactPoint: z.object({ owner: z.string(), name: z.string() }),
-  groupKey: z.string(),
-  idempotencyKey: z.string(),
-  notificationStatus: z.enum(['firing', 'resolved']),
-  alerts: z.number().int(),
-  groupLabels: z.record(z.string(), z.string()),
-  state: z.enum(DELIVERY_STATES),
-  attempts: z.number().int(),
-  lastStatus: z.number().int().nullable(),
-  lastError: z.string().nullable(),
-  createdAt: z.string(),
-  lastAttemptAt: z.string().nullable(),
-  nextAttemptAt: z.string().nullable(),
-  deliveredAt: z.string().nullable(),
-});
+import { DELIVERY_STATES, deliveryViewSchema } from '../../../shared/alerting.schema.ts';
+import type { Outbox } from './outbox.ts';
 
 export const deliveryListSchema = z.object({ items: z.array(deliveryViewSchema), nextCursor: z.string().nullable() });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { ContactPointSpec } from '../../../shared/alerting.schema.ts';
+import type { ContactPointSpec, DeliveryState, DeliveryView } from '../../../shared/alerting.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
 import { isPostgres, type Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
@@ -17,29 +17,7 @@ export interface OutboxItem {
   notification: GroupNotification;
 }
 
-/** Where a delivery is: waiting (or backing off), being sent, done, skipped (nothing to send), or given up on. */
-export const DELIVERY_STATES = ['pending', 'delivering', 'delivered', 'skipped', 'dead'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/** A delivery as the API shows it: never a secret, never the contact point's address. */
-export interface DeliveryView {
-  id: number;
-  contactPoint: { owner: string; name: string };
-  groupKey: string;
-  idempotencyKey: string;
-  notificationStatus: 'firing' | 'resolved';
-  alerts: number;
-  groupLabels: Record<string, string>;
-  state: DeliveryState;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  /** When the next attempt is due (pending), else null. */
-  nextAttemptAt: string | null;
-  deliveredAt: string | null;
-}
+export { DELIVERY_STATES, type DeliveryState, type DeliveryView } from '../../../shared/alerting.schema.ts';
 
 /** The log lines the outbox writes (a Fastify/pino logger fits). */
 export interface OutboxLog {

@@ -7,6 +7,8 @@ import type {
   AlertState,
   AlertView as AlertViewDto,
   CONTACT_POINT_KIND as ContactKind,
+  DeliveryState,
+  DeliveryView,
   NOTIFICATION_POLICY_KIND as PolicyKind,
   SILENCE_KIND as SilenceKind,
 } from '../../../shared/alerting.schema.ts';
@@ -119,31 +121,9 @@ export const SILENCE_FOR_MS = 2 * 3600_000;
 /** Whether an AlertRule as edited has a metric condition (the editor then shows its preview). */
 export const hasMetricCondition = (doc: EditedDocument) => (doc.spec.condition as { type?: unknown } | null | undefined)?.type === 'metric';
 
-/** The states of a notification delivery in the outbox (`dead`: it gave up; the dead-letter list). */
-export const DELIVERY_STATES = ['dead', 'pending', 'delivering', 'delivered', 'skipped'] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
-
-/**
- * A notification delivery as GET /api/v1/alerting/deliveries shows it (no secret, no address).
- * @remarks Mirrors `deliveryViewSchema` of the server's outbox routes, which is not in src/shared.
- */
-export interface DeliveryView {
-  id: number;
-  contactPoint: { owner: string; name: string };
-  groupKey: string;
-  idempotencyKey: string;
-  notificationStatus: 'firing' | 'resolved';
-  alerts: number;
-  groupLabels: Record<string, string>;
-  state: DeliveryState;
-  attempts: number;
-  lastStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  deliveredAt: string | null;
-}
+/** The states of a notification delivery in the outbox, in the order the page offers them (`dead`: it gave up; the dead-letter list). */
+export const DELIVERY_STATES: readonly DeliveryState[] = ['dead', 'pending', 'delivering', 'delivered', 'skipped'];
+export type { DeliveryState, DeliveryView };
 
 /** Which deliveries a list shows, as its address says (`/alerts/deliveries?state=all&team=payments&contactPoint=hook&cursor=…`). */
 export interface DeliveryFilter {
