@@ -388,19 +388,16 @@ export function createAlertEngine(deps: {
     // alerts of deleted rules resolve
     for (const [key, m] of instances) {
       if (rules.has(key) || key.startsWith('posted:')) continue;
-      const gone: AlertInstance[] = [];
       for (const inst of m.values()) {
         if (inst.state !== 'resolved') {
           inst.state = 'resolved';
           inst.resolvedAt = now;
           allChanged.push(inst);
         }
-        gone.push(inst);
       }
       instances.delete(key);
       await deps.db.deleteFrom('alert_instances').where('rule_key', '=', key).execute();
       await deps.db.deleteFrom('alert_rule_health').where('rule_key', '=', key).execute();
-      void gone;
     }
     if (allChanged.length && deps.listener) await deps.listener.alertsChanged(allChanged, now);
     deps.onPass?.({ durationMs: performance.now() - started, evaluated, late, rules: rules.size });

@@ -14,6 +14,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { Database } from '../../platform/db.ts';
 import type { AlertPayload, GroupNotification } from './contact-formats.ts';
 import type { AlertInstance, AlertListener } from './engine.ts';
+import { fingerprint } from './evaluate.ts';
 import type { OutboxItem } from './outbox.ts';
 
 /** Where notifications go: the durable outbox (or, in tests, a collector). */
@@ -86,6 +87,14 @@ interface Group {
   changed: boolean;
   /** Resolved alerts already told, so they are not told again. */
   toldResolved: Set<string>;
+}
+
+/** What a group's notification told, as a short hash of its alerts and their states: unchanged means nothing new to tell. */
+function hashOfAlerts(active: AlertInstance[]): string {
+  return createHash('sha256')
+    .update(active.map((a) => `${a.fingerprint}:${a.state}`).sort().join(','))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function payload(a: AlertInstance, externalURL: string): AlertPayload {
@@ -204,11 +213,7 @@ export function createNotifier(deps: {
     const labels: Record<string, string> = {};
     if (by.includes('...')) Object.assign(labels, a.labels);
     else for (const l of by) if (a.labels[l] !== undefined) labels[l] = a.labels[l]!;
-    const id = createHash('sha256')
-      .update(JSON.stringify(Object.keys(labels).sort().map((k) => [k, labels[k]])))
-      .digest('hex')
-      .slice(0, 16);
-    return { key: `${policy.ownerKey}/${policy.name.toLowerCase()}/${index}/${id}`, labels };
+    return { key: `${policy.ownerKey}/${policy.name.toLowerCase()}/${index}/${fingerprint(labels)}`, labels };
   }
 
   async function restore(): Promise<void> {
@@ -260,11 +265,7 @@ export function createNotifier(deps: {
   }
 
   function hashOf(g: Group, now: number): string {
-    const { active } = contents(g, now, deps.activeAlerts());
-    return createHash('sha256')
-      .update(active.map((a) => `${a.fingerprint}:${a.state}`).sort().join(','))
-      .digest('hex')
-      .slice(0, 16);
+    return hashOfAlerts(contents(g, now, deps.activeAlerts()).active);
   }
 
   return {
@@ -300,10 +301,7 @@ export function createNotifier(deps: {
           continue;
         }
         const { active, resolved } = contents(g, now, firing);
-        const hash = createHash('sha256')
-          .update(active.map((a) => `${a.fingerprint}:${a.state}`).sort().join(','))
-          .digest('hex')
-          .slice(0, 16);
+        const hash = hashOfAlerts(active);
         if (hash === g.lastHash && !resolved.length) g.changed = false;
         let due: boolean;
         if (g.changed) {
