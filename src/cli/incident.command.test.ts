@@ -1,18 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runEthos } from './cli-test-support.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, serviceDoc, teamDoc, type TestContext } from '../server/test-support.ts';
-
-const BIN = fileURLToPath(new URL('../../bin/ethos.js', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let t: TestContext & { admin: string };
 let url: string;
@@ -21,21 +12,7 @@ let alice: string;
 let bob: string;
 let fromAlert = 0;
 
-/** Runs `node bin/ethos.js` as a child process with only ETHOS_URL and the given token. */
-function ethos(token: string, args: string[]): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', HOME: tmp, ETHOS_URL: url, ETHOS_TOKEN: token };
-  if (process.env.TMPDIR) env.TMPDIR = process.env.TMPDIR;
-  return new Promise((resolve, reject) => {
-    // async on purpose: the server answering the CLI runs in this very process
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const ethos = (token: string, args: string[]) => runEthos({ url, home: tmp, token }, args);
 
 beforeAll(async () => {
   t = await createTestContext('sqlite');
