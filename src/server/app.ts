@@ -25,6 +25,7 @@ import { createOutbox } from './modules/alerting/outbox.ts';
 import { outboxRoutes } from './modules/alerting/outbox.routes.ts';
 import { createOnCall, onCallRoutes } from './modules/alerting/oncall.ts';
 import { createIncidents, incidentRoutes } from './modules/incidents/index.ts';
+import { createSurveys, surveyRoutes } from './modules/surveys/index.ts';
 import { sloRoutes } from './modules/alerting/slo.routes.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
 import type { TelemetryRetention } from './settings.ts';
@@ -165,6 +166,20 @@ export async function buildApp(deps: AppDeps) {
     onError: (err) => app.log.error({ err }, 'on-call escalation failed'),
   });
   app.addHook('onClose', async () => oncall.stop());
+  const surveys = createSurveys({
+    db: db.kysely,
+    clock,
+    resources,
+    audit,
+    inbox,
+    membersOf: (team, ex) => catalog.membersOf(team, ex),
+    emailOf: async (user) => (await identity.emailsOf([user]))[0] ?? null,
+    mail: deps.mail,
+    baseUrl: deps.baseUrl ?? '',
+    secretKey: deps.secretKey,
+    onError: (err) => app.log.warn({ err }, 'survey invitations'),
+  });
+  kinds.register(surveys.kind);
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -222,10 +237,11 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(incidentRoutes, { incidents });
+  await app.register(surveyRoutes, { surveys });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents, oncall } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents, oncall, surveys } });
 }
 
 /**

@@ -371,6 +371,34 @@ export const sloStatusSchema = z.object({
 });
 export type SloStatus = z.infer<typeof sloStatusSchema>;
 
+/** How far back an SLO's history goes (GET /api/v1/slos/{name}/history?range=), ending now. */
+export const SLO_HISTORY_RANGES = ['6h', '1d', '7d', '28d', '30d'] as const;
+export type SloHistoryRange = (typeof SLO_HISTORY_RANGES)[number];
+
+const pointValues = z.array(z.number().nullable());
+
+/** An SLO's error budget and burn rates over time, on one time axis (GET /api/v1/slos/{name}/history). */
+export const sloHistorySchema = z.object({
+  name: z.string(),
+  owner: z.string(),
+  service: z.string(),
+  objective: z.number(),
+  window: z.enum(SLO_WINDOWS),
+  range: z.enum(SLO_HISTORY_RANGES),
+  step: z.number().describe('milliseconds between points: 5m up to 1d, 30m for 7d, 1h beyond'),
+  times: z.array(z.number()).describe('the end of each step, epoch milliseconds; the last is now'),
+  budgetRemaining: pointValues.describe(
+    'the error budget remaining of the SLO’s current window (now − window … now) counting its events up to each time: 1 untouched, 0 spent, below 0 overspent; null before the window starts or without events',
+  ),
+  burnRates: z
+    .object({ '1h': pointValues, '6h': pointValues })
+    .describe('the burn rate over the hour and the six hours before each time, (1 − sli)/errorBudget; null without events'),
+  alertWindows: z
+    .array(z.object({ severity: z.enum(['page', 'ticket']), long: z.string(), short: z.string(), factor: z.number() }))
+    .describe('the burn-rate alerts’ conditions: the rate over both windows above the factor (the chart’s thresholds)'),
+});
+export type SloHistory = z.infer<typeof sloHistorySchema>;
+
 /** Where a notification delivery is: waiting (or backing off), being sent, done, skipped (nothing to send), or given up on. */
 export const DELIVERY_STATES = ['pending', 'delivering', 'delivered', 'skipped', 'dead'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];

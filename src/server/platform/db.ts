@@ -193,6 +193,21 @@ export interface Database {
   alert_rule_health: { rule_key: string; health: string; last_error: string | null; last_eval_at: string };
   oncall_escalations: { id: string; schedule_key: string; owner_key: string; rule_key: string; fingerprint: string; fired_at: string; level: number; notified: string; escalated_at: string };
   alert_groups: { group_key: string; owner_key: string; first_at: string; last_notified_at: string | null; last_hash: string | null; sequence: number };
+  survey_rounds: {
+    id: Generated<number>;
+    survey_key: string;
+    number: number;
+    opens_at: string;
+    closes_at: string;
+    closed_early: number;
+    minimum_responses: number;
+    targets: string;
+    questionnaire: string;
+    opened_by: string;
+  };
+  survey_invitations: { id: string; round_id: number; user_key: string; team_key: string; code_hash: string; answered: number };
+  survey_responses: { id: string; round_id: number; team_key: string; answers: string };
+  survey_comments: { id: string; round_id: number; team_key: string; body: string };
   audit_log: {
     id: Generated<number>;
     at: string;

@@ -3,6 +3,7 @@ import { RED_DURATION_BOUNDS } from '../../../shared/alerting.schema.ts';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../test-support.ts';
 import { RED_BUCKETS } from '../telemetry/traces/red.ts';
 import type { GroupNotification, NotificationSink } from './index.ts';
+import { redExporter } from './slo.test-support.ts';
 
 type Sent = { contactPoint: { owner: string; name: string }; notification: GroupNotification };
 type AlertRow = { rule: string; state: string; severity: string; value: number; labels: Record<string, string> };
@@ -28,21 +29,8 @@ describe.each(databases)('SLOs on %s', (dbKind) => {
       return items.length;
     },
   };
-  /** Cumulative request and error totals per service, as an instrumented service exports them. */
-  const totals = new Map<string, { requests: number; errors: number }>();
-
-  /** Exports a service's red.requests and red.errors counters (cumulative, OTLP sums) now, after `requests` more requests of which `errors` failed. */
-  async function serve(service: string, requests: number, errors: number) {
-    const c = totals.get(service) ?? { requests: 0, errors: 0 };
-    c.requests += requests;
-    c.errors += errors;
-    totals.set(service, c);
-    const point = (v: number) => ({ timeUnixNano: nanos(t.clock.now().getTime()), asDouble: v, attributes: [attr('http.route', '/pay')] });
-    const sum = (name: string, v: number) => ({ name, sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [point(v)] } });
-    const body = { resourceMetrics: [{ resource: { attributes: [attr('service.name', service)] }, scopeMetrics: [{ metrics: [sum('red.requests', c.requests), sum('red.errors', c.errors)] }] }] };
-    const res = await t.app.inject({ method: 'POST', url: '/v1/metrics', headers: { 'content-type': 'application/json', authorization: `Bearer ${ingest}` }, payload: JSON.stringify(body) });
-    expect(res.statusCode).toBe(200);
-  }
+  /** Exports a service's RED counters now, after `requests` more requests of which `errors` failed. */
+  let serve: ReturnType<typeof redExporter>;
 
   /** Moves the clock on, then exports and evaluates: `steps` times. */
   async function run(service: string, steps: number, everyMs: number, requests: number, errors: number) {
@@ -70,6 +58,7 @@ describe.each(databases)('SLOs on %s', (dbKind) => {
     await t.req('PUT', '/api/v1/resources/Team/search', { as: carol, body: teamDoc('search') });
     for (const s of ['checkout', 'ledger', 'quiet', 'web']) await t.req('PUT', `/api/v1/resources/Service/${s}`, { as: alice, body: serviceDoc(s, 'payments') });
     ingest = (await t.req('POST', '/api/v1/tokens', { as: alice, body: { name: 'otel', type: 'team', team: 'payments', scopes: ['ingest'] } })).body.token;
+    serve = redExporter(t, ingest);
     expect((await t.req('PUT', '/api/v1/resources/ContactPoint/payments-hook', { as: alice, body: doc('ContactPoint', 'payments-hook', 'payments', { type: 'webhook', url: 'http://127.0.0.1:9/hook' }) })).status).toBe(201);
     const policy = await t.req('PUT', '/api/v1/resources/NotificationPolicy/payments', {
       as: alice,

@@ -30,11 +30,21 @@ export interface SloCondition {
   minRequests: number;
 }
 
+/** A read of how much a counter grew over (from, to]: per `step`, or in one value when it is null. */
+export interface IncreaseQuery {
+  service: string;
+  metric: string;
+  where: Record<string, string>;
+  from: number;
+  to: number;
+  step: number | null;
+}
+
 /**
  * How much a counter grew over (from, to] in each step (one value for an instant read), summed
  * over its series; null when the service has no such metric.
  */
-export type IncreaseReader = (q: { service: string; metric: string; where: Record<string, string>; from: number; to: number; step: number | null }) => number[] | null;
+export type IncreaseReader = (q: IncreaseQuery) => number[] | null;
 
 /** Good and total events per step. */
 export interface SloCounts {
@@ -43,7 +53,7 @@ export interface SloCounts {
 }
 
 /** Reads an increase, a missing metric as null; other failures throw. */
-export function readIncrease(run: (q: { service: string; metric: string; where: Record<string, string>; from: number; to: number; step: number | null }) => { series: { values: (number | null)[] }[]; times: number[] }): IncreaseReader {
+export function readIncrease(run: (q: IncreaseQuery) => { series: { values: (number | null)[] }[]; times: number[] }): IncreaseReader {
   return (q) => {
     let r;
     try {
@@ -126,6 +136,12 @@ export function evaluateSlo(read: IncreaseReader, service: string, c: SloConditi
 
 /** The alertname of an SLO's burn-rate alert of a severity. */
 export const sloAlertName = (slo: string, severity: 'page' | 'ticket') => `${slo}-burn-rate-${severity}`;
+
+/** How many of the evaluator's rules an Slo spec stands for (one per severity it alerts on; 0 when it no longer parses): what it weighs against the alert-rule quota. */
+export function sloRuleCount(spec: unknown): number {
+  const parsed = sloSpecSchema.safeParse(spec);
+  return parsed.success ? Number(parsed.data.alerting.page) + Number(parsed.data.alerting.ticket) : 0;
+}
 
 /**
  * The evaluator's rules an Slo resource stands for: one per severity it alerts on, named

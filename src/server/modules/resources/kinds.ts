@@ -22,6 +22,10 @@ export interface WriteContext {
   next: ResourceDocument | null;
   /** Live resources owned by a team (for rules such as "a team that owns things cannot go"). */
   ownedBy(ownerKey: string): Promise<{ kind: string; name: string }[]>;
+  /** How many live resources of a kind a team owns, however many (quotas). */
+  countOwned(ownerKey: string, kind: string): Promise<number>;
+  /** The live documents of a kind a team owns, secrets sealed (quotas that weigh each one). */
+  documentsOwned(ownerKey: string, kind: string): Promise<ResourceDocument[]>;
 }
 
 /** How a kind is defined: one registration per kind, in its own module. */

@@ -175,6 +175,22 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     return rows;
   }
 
+  async function countOwned(ex: Kysely<Database>, ownerKey: string, kind: string): Promise<number> {
+    const row = await ex
+      .selectFrom('resources')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('owner_key', '=', ownerKey)
+      .where('kind', '=', kind)
+      .where('deleted', '=', 0)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async function documentsOwned(ex: Kysely<Database>, ownerKey: string, kind: string): Promise<ResourceDocument[]> {
+    const rows = await ex.selectFrom('resources').selectAll().where('owner_key', '=', ownerKey).where('kind', '=', kind).where('deleted', '=', 0).orderBy('name_key').execute();
+    return rows.map(rowToDocument);
+  }
+
   // teams known to exist within one transaction: an apply of many services names few owners
   const knownTeams = new WeakMap<object, Set<string>>();
 
@@ -244,7 +260,7 @@ export function createResourceService(deps: { db: Db; clock: Clock; kinds: KindR
     if (!doc && !live) throw new AppError('RESOURCE_NOT_FOUND', `${label} does not exist`);
 
     let next = doc ? structuredClone(doc) : null;
-    const ctx: WriteContext = { trx, actor, current: live, next, ownedBy: (k) => ownedBy(trx, k) };
+    const ctx: WriteContext = { trx, actor, current: live, next, ownedBy: (k) => ownedBy(trx, k), countOwned: (k, kind) => countOwned(trx, k, kind), documentsOwned: (k, kind) => documentsOwned(trx, k, kind) };
     if (next && !def.selfOwned && !(await teamExists(trx, key(next.metadata.owner)))) {
       throw new AppError('RESOURCE_OWNER_UNKNOWN', `team "${next.metadata.owner}" does not exist; create it first or pick an existing owner`, { owner: next.metadata.owner });
     }

@@ -7,6 +7,7 @@ import * as alerting from './202611271000_alerting.ts';
 import * as notificationOutbox from './202611271010_notification_outbox.ts';
 import * as incidents from './202611271100_incidents.ts';
 import * as oncallEscalations from './202611271110_oncall_escalations.ts';
+import * as surveys from './202611280900_surveys.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '202611271010_notification_outbox': notificationOutbox,
   '202611271100_incidents': incidents,
   '202611271110_oncall_escalations': oncallEscalations,
+  '202611280900_surveys': surveys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
