@@ -13,7 +13,7 @@ const baseSpec = {
 };
 const PS = [1, 2, 3, 4, 5, 6, 7].map((n) => `psychological-safety.${n}`);
 /** Answers where every psychological-safety item scores `score` after reverse-scoring (items 1, 3, 5 reversed). */
-const answersScoring = (score: number, onCall = 4) => ({
+const answersScoring = (score: number, onCall = 4): Record<string, number> => ({
   ...Object.fromEntries(PS.map((id, i) => [id, [0, 2, 4].includes(i) ? 8 - score : score])),
   'custom.on-call': onCall,
 });
