@@ -11,6 +11,7 @@ import { CliError } from './output.ts';
 import { registerQuotaCommands } from './quotas.command.ts';
 import { registerResourceCommands } from './resource.command.ts';
 import { registerServerCommands } from './serve.command.ts';
+import { registerSloCommands } from './slo.command.ts';
 import { registerTelemetryCommands } from './telemetry.command.ts';
 import { registerTokenCommands } from './token.command.ts';
 import { registerUserCommands } from './user.command.ts';
@@ -35,6 +36,7 @@ registerQuotaCommands(program);
 registerAlertingCommands(program);
 registerIncidentCommands(program);
 registerOnCallCommand(program);
+registerSloCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);

@@ -364,12 +364,18 @@ export const sloStatusSchema = z.object({
   errorBudget: z.number().describe('1 − objective/100: the share of events allowed to be bad'),
   budgetRemaining: z.number().nullable().describe('1 − (1 − sli)/errorBudget: 1 untouched, 0 spent, below 0 overspent'),
   burnRates: z.record(z.enum(BURN_WINDOWS), z.number().nullable()).describe('(1 − sli over the window)/errorBudget; 1 spends the budget exactly over the SLO window'),
+  alerting: z.object({ page: z.boolean(), ticket: z.boolean() }).describe('which of its burn-rate alerts it has on'),
   alerts: z.array(z.object({ severity: z.string(), state: z.string() })).describe('its burn-rate alerts that are not resolved'),
   history: z
     .array(z.object({ t: z.number().describe('epoch milliseconds'), budgetRemaining: z.number().nullable() }))
     .describe('hourly: the budget remaining counting the events from the window’s start up to each hour (the burn-down chart)'),
 });
 export type SloStatus = z.infer<typeof sloStatusSchema>;
+
+/** An SLO in a list (GET /api/v1/slos): its status without the burn-down, and its SLI's type. */
+export const sloSummarySchema = sloStatusSchema.omit({ history: true }).extend({ sliType: z.enum(['availability', 'latency', 'ratio']) });
+export type SloSummary = z.infer<typeof sloSummarySchema>;
+export const sloListSchema = z.object({ items: z.array(sloSummarySchema), nextCursor: z.string().nullable() });
 
 /** How far back an SLO's history goes (GET /api/v1/slos/{name}/history?range=), ending now. */
 export const SLO_HISTORY_RANGES = ['6h', '1d', '7d', '28d', '30d'] as const;

@@ -6,6 +6,7 @@ import {
   SLO_HISTORY_RANGES,
   SLO_KIND,
   sloHistorySchema,
+  sloListSchema,
   sloSpecSchema,
   sloStatusSchema,
   type SloHistory,
@@ -98,6 +99,7 @@ export function sloStatus(deps: SloStatusDeps, doc: ResourceView, history: boole
     errorBudget: budget,
     budgetRemaining: burn === null ? null : 1 - burn,
     burnRates,
+    alerting: { page: spec.alerting.page, ticket: spec.alerting.ticket },
     alerts,
     history: points,
   };
@@ -184,8 +186,6 @@ export function sloHistory(deps: SloStatusDeps, doc: ResourceView, range: SloHis
   return out;
 }
 
-const sloSummarySchema = sloStatusSchema.omit({ history: true }).extend({ sliType: z.enum(['availability', 'latency', 'ratio']) });
-
 /** SLOs: their status and burn-down, for every signed-in reader. */
 export const sloRoutes: FastifyPluginAsyncZod<SloStatusDeps & { resources: Pick<ResourceService, 'get' | 'listAllLive'> }> = async (app, deps) => {
   app.get(
@@ -235,7 +235,7 @@ export const sloRoutes: FastifyPluginAsyncZod<SloStatusDeps & { resources: Pick<
           limit: z.coerce.number().int().min(1).max(200).default(50),
           cursor: z.string().max(200).optional().describe('the nextCursor of the previous page'),
         }),
-        response: { 200: z.object({ items: z.array(sloSummarySchema), nextCursor: z.string().nullable() }) },
+        response: { 200: sloListSchema },
       },
     },
     async (req) => {
