@@ -9,6 +9,7 @@ import { inboxFeature } from '../features/inbox/feature.ts';
 import { incidentsFeature } from '../features/incidents/feature.ts';
 import { onCallFeature } from '../features/oncall/feature.ts';
 import { resourcesFeature } from '../features/resources/feature.ts';
+import { surveysFeature } from '../features/surveys/feature.ts';
 import { telemetryFeature } from '../features/telemetry/feature.ts';
 
 /**
@@ -16,4 +17,4 @@ import { telemetryFeature } from '../features/telemetry/feature.ts';
  * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
  * and service-page tabs follow.
  */
-export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature, alertingFeature, onCallFeature, incidentsFeature];
+export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature, alertingFeature, onCallFeature, incidentsFeature, surveysFeature];
