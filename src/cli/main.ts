@@ -12,6 +12,7 @@ import { registerQuotaCommands } from './quotas.command.ts';
 import { registerResourceCommands } from './resource.command.ts';
 import { registerServerCommands } from './serve.command.ts';
 import { registerSloCommands } from './slo.command.ts';
+import { registerSurveyCommands } from './survey.command.ts';
 import { registerTelemetryCommands } from './telemetry.command.ts';
 import { registerTokenCommands } from './token.command.ts';
 import { registerUserCommands } from './user.command.ts';
@@ -37,6 +38,7 @@ registerAlertingCommands(program);
 registerIncidentCommands(program);
 registerOnCallCommand(program);
 registerSloCommands(program);
+registerSurveyCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`ethos: ${err instanceof Error ? err.message : String(err)}\n`);
