@@ -27,4 +27,5 @@ export const surveysFeature: WebFeature = {
     }),
   ],
   nav: [{ label: 'Surveys', to: '/surveys', section: 'main', order: 60 }],
+  teamSections: [{ id: 'surveys', order: 30, load: () => import('./team-surveys.section.tsx') }],
 };

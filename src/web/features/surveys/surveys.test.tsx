@@ -4,7 +4,6 @@
  * survey page, a member answers through the personal link without the code ever being in a
  * request URL, and the results page shows the team against the organisation after closing.
  */
-import { act } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { teamDoc, type TestContext } from '../../../server/test-support.ts';
 import { click, clickElement, link, see, show, signInNewUser, startUi, stopUi, text, type, until } from '../../test-support.tsx';
@@ -113,6 +112,14 @@ describe('surveys in the web UI', () => {
     expect(team.textContent).toContain('Where to start');
     expect(team.textContent).toContain('organisation 3.90');
     await see('Five dynamics of effective teams');
-    await act(async () => undefined);
+  });
+
+  it("the team's page shows the surveys that ask it, with its latest score", async () => {
+    await show('/teams/payments');
+    await until(() => !!document.querySelector('[aria-label="Surveys"]'), 'the Surveys section');
+    const section = document.querySelector('[aria-label="Surveys"]')!;
+    await until(() => section.textContent!.includes('Team psychological safety 3.90'), 'the score');
+    expect(section.textContent).toContain('Speaking up on payments');
+    expect(section.textContent).toContain('round 1');
   });
 });
