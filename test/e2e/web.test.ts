@@ -498,6 +498,36 @@ describe.skipIf(!available)('the web UI in Chromium', { timeout: 60_000 }, () =>
     expect(js).toContain('Minified React error');
   });
 
+  it('a survey is answered from the personal link in a browser that is not signed in; the code never reaches the server in a URL', async () => {
+    await callApi(ethos.url, seed, 'PUT', '/resources/Team/search', { apiVersion: 'ethos/v1', kind: 'Team', metadata: { name: 'search', owner: 'search' }, spec: { members: [{ user: 'admin' }] } });
+    const survey = { apiVersion: 'ethos/v1', kind: 'Survey', metadata: { name: 'speak-up', owner: 'payments' }, spec: { title: 'Speaking up', targets: ['search'], freeText: { question: 'What would help?' }, anonymity: { minimumResponses: 3 } } };
+    await callApi(ethos.url, seed, 'PUT', '/resources/Survey/speak-up', survey);
+    await callApi(ethos.url, seed, 'POST', '/surveys/speak-up/rounds', { closesAt: new Date(Date.now() + 7 * 86400_000).toISOString() });
+    const { items } = await callApi(ethos.url, seed, 'GET', '/me/survey-invitations');
+    const code = items[0].code as string;
+    expect(code).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+
+    const context = await newContext();
+    const seen: string[] = [];
+    context.on('request', (r) => seen.push(r.url()));
+    const page = await context.newPage();
+    await page.goto(`${ethos.url}/surveys/respond#code=${code}`);
+    await heading(page, 'Speaking up').waitFor();
+    const groups = page.getByRole('radiogroup');
+    await expect.poll(() => groups.count()).toBe(7);
+    for (let i = 0; i < 7; i++) await groups.nth(i).getByRole('radio', { name: 'Somewhat accurate' }).check();
+    await page.getByRole('textbox', { name: 'What would help?' }).fill('Pairing on incidents.');
+    await screenshot(page, 'survey-questionnaire');
+    await page.getByRole('button', { name: 'Send my answers' }).click();
+    await heading(page, 'Thank you').waitFor();
+    // the code leaves the address bar once used, and no request ever carried it in its URL
+    expect(page.url()).not.toContain(code);
+    expect(seen.some((u) => u.includes('/api/v1/survey-responses'))).toBe(true);
+    for (const u of seen) expect(u.includes(code) || decodeURIComponent(u).includes(code), `the code in ${u}`).toBe(false);
+    const again = await fetch(`${ethos.url}/api/v1/survey-responses`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code, answers: {} }) });
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('SURVEY_ALREADY_ANSWERED');
+  });
+
   it('keeps the session, CSRF token, API tokens and passwords out of web storage and URLs', async () => {
     for (const { context } of contexts) for (const c of await context.cookies()) if (c.name === 'ethos_session') secrets.add(c.value);
     expect(secrets.size).toBeGreaterThanOrEqual(7);
