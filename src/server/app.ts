@@ -9,6 +9,7 @@ import { createSecretBox } from './platform/crypto.ts';
 import type { Db } from './platform/db.ts';
 import { registerErrorHandler } from './platform/errors.ts';
 import { createMaintenance } from './platform/maintenance.ts';
+import { createLeases } from './platform/leases.ts';
 import type { Metrics } from './platform/metrics.ts';
 import { safeEqual } from './platform/crypto.ts';
 import { auditRoutes, createAuditService } from './modules/audit/index.ts';
@@ -101,6 +102,12 @@ export async function buildApp(deps: AppDeps) {
   kinds.register(exceptionRules.kind);
   const inbox = createInboxService({ db: db.kysely, clock, emailsOf: (u, ex) => identity.emailsOf(u, ex), emailEnabled: !!deps.emailEnabled, baseUrl: deps.baseUrl ?? '' });
   const maintenance = createMaintenance(db);
+  // singleton work of several replicas sharing a database
+  const leases = createLeases({ db: db.kysely, clock });
+  const alertingLease = leases.lease('alerting');
+  // onClose hooks run last-registered first: this one after alerting and on-call have stopped, so
+  // another replica takes over at once instead of after the lease expires
+  app.addHook('onClose', async () => alertingLease.release());
   const changes = createChangeService({ db: db.kysely, clock, box, resources, audit, inbox, membersOf: (t, ex) => catalog.membersOf(t, ex), noteWrites: (n) => maintenance.noteWrites(n) });
 
   const telemetryDir = deps.telemetryDir ?? mkdtempSync(path.join(tmpdir(), 'ethos-telemetry-'));
@@ -151,6 +158,7 @@ export async function buildApp(deps: AppDeps) {
     onError: (err) => app.log.error({ err }, 'alert evaluation failed'),
     onEvalPass: (stats) => metrics.observeAlertPass(stats),
     watchers: [incidents.watcher],
+    lease: alertingLease,
   });
   telemetry.onData((services) => alerting.dataArrived(services));
   app.addHook('onClose', async () => alerting.stop());
@@ -164,6 +172,7 @@ export async function buildApp(deps: AppDeps) {
     inbox,
     externalURL: deps.baseUrl ?? '',
     onError: (err) => app.log.error({ err }, 'on-call escalation failed'),
+    leading: () => alerting.leading(),
   });
   app.addHook('onClose', async () => oncall.stop());
   const surveys = createSurveys({
@@ -211,6 +220,7 @@ export async function buildApp(deps: AppDeps) {
     }
     metrics.workerLag.set({ worker: 'email' }, await inbox.emailLagSeconds());
     metrics.workerLag.set({ worker: 'notifications' }, (await outbox.stats()).oldestPendingSeconds);
+    metrics.leaseHeld.set({ lease: alertingLease.name }, alertingLease.held() ? 1 : 0);
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 

@@ -13,12 +13,16 @@ if (process.env.ETHOS_REQUIRE_POSTGRES && !process.env.ETHOS_TEST_DATABASE_URL) 
 /** The databases storage and API suites run on: SQLite always, PostgreSQL when configured. */
 export const databases: ('sqlite' | 'postgres')[] = process.env.ETHOS_TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
-/** Opens a fresh, migrated database of the given kind; `drop` removes it. */
-export async function openTestDatabase(kind: 'sqlite' | 'postgres'): Promise<{ db: Db; drop(): Promise<void> }> {
+/**
+ * Opens a fresh, migrated database of the given kind; `drop` removes it. `connect` opens another
+ * handle on it, as a second replica would (on SQLite, whose database is in memory, the same
+ * handle: Ethos runs one replica per SQLite database).
+ */
+export async function openTestDatabase(kind: 'sqlite' | 'postgres'): Promise<{ db: Db; drop(): Promise<void>; connect(): Db }> {
   if (kind === 'sqlite') {
     const db = openDatabase(':memory:');
     await migrateToLatest(db);
-    return { db, drop: () => db.close() };
+    return { db, drop: () => db.close(), connect: () => db };
   }
   const adminUrl = process.env.ETHOS_TEST_DATABASE_URL!;
   const name = `ethos_t_${randomBytes(6).toString('hex')}`;
@@ -30,9 +34,16 @@ export async function openTestDatabase(kind: 'sqlite' | 'postgres'): Promise<{ d
   url.pathname = `/${name}`;
   const db = openDatabase(url.toString());
   await migrateToLatest(db);
+  const others: Db[] = [];
   return {
     db,
+    connect() {
+      const other = openDatabase(url.toString());
+      others.push(other);
+      return other;
+    },
     async drop() {
+      for (const other of others) await other.close();
       await db.close();
       const c = new pg.Client({ connectionString: adminUrl });
       await c.connect();

@@ -208,6 +208,7 @@ export interface Database {
   survey_invitations: { id: string; round_id: number; user_key: string; team_key: string; code_hash: string; answered: number };
   survey_responses: { id: string; round_id: number; team_key: string; answers: string };
   survey_comments: { id: string; round_id: number; team_key: string; body: string };
+  leases: { name: string; holder: string; acquired_at: string; expires_at: string };
   audit_log: {
     id: Generated<number>;
     at: string;

@@ -38,9 +38,16 @@ export function createMetrics() {
     registers: [registry],
   });
   const alertRules = new client.Gauge({ name: 'ethos_alert_rules', help: 'Alert rules the evaluator holds', registers: [registry] });
+  const leaseHeld = new client.Gauge({
+    name: 'ethos_lease_held',
+    help: 'Whether this replica holds the lease of a piece of singleton work (1) or another replica does it (0)',
+    labelNames: ['lease'],
+    registers: [registry],
+  });
   return {
     registry,
     workerLag,
+    leaseHeld,
     /** One alert evaluation pass (engine.ts). */
     observeAlertPass(s: { durationMs: number; evaluated: number; late: number; rules: number }) {
       alertPass.observe(s.durationMs / 1000);

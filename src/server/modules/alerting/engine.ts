@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { alertRuleSpecSchema, durationMs, type AlertState } from '../../../shared/alerting.schema.ts';
 import type { ResourceView } from '../../../shared/resource.schema.ts';
 import type { Clock } from '../../platform/clock.ts';
-import type { Database } from '../../platform/db.ts';
+import { sql, type Database } from '../../platform/db.ts';
+import type { Lease } from '../../platform/leases.ts';
 import { alertLabels, evaluateCondition, fingerprint, renderTemplate, type CompiledRule, type EvalSource, type Outcome } from './evaluate.ts';
 import { compileSloRules } from './slo.ts';
 
@@ -72,6 +73,28 @@ const PASS_SLICE_MS = 20;
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 const ms = (s: string | null) => (s === null ? null : Date.parse(s));
+const isPosted = (ruleKey: string) => ruleKey.startsWith('posted:');
+
+function instanceOf(r: Database['alert_instances']): AlertInstance {
+  return {
+    ruleKey: r.rule_key,
+    fingerprint: r.fingerprint,
+    ownerKey: r.owner_key,
+    service: r.service,
+    severity: r.severity,
+    labels: JSON.parse(r.labels) as Record<string, string>,
+    annotations: JSON.parse(r.annotations) as Record<string, string>,
+    state: r.state as AlertState,
+    value: r.value,
+    activeAt: Date.parse(r.active_at),
+    firedAt: ms(r.fired_at),
+    resolvedAt: ms(r.resolved_at),
+    lastBreachAt: ms(r.last_breach_at),
+    endsAt: ms(r.ends_at),
+    acknowledgedBy: r.acknowledged_by,
+    acknowledgedAt: ms(r.acknowledged_at),
+  };
+}
 
 /** The rule a resource describes, or null when its spec no longer parses (an older schema). */
 export function compileRule(doc: ResourceView): CompiledRule | null {
@@ -95,8 +118,11 @@ export function compileRule(doc: ResourceView): CompiledRule | null {
  * alerts through pending → firing → resolved (Prometheus's `for` and `keep_firing_for`), writes
  * the changes and their history in one transaction, then tells the notifier. One rule that fails
  * goes to its error state; the others carry on.
- * @remarks One evaluator per deployment: with several replicas on PostgreSQL, the one holding the
- * lease evaluates (not built yet: run one replica with alerting).
+ * @remarks One evaluator per deployment: with a `lease`, only the replica holding it evaluates and
+ * tells the listener. Taking the lease over reloads every alert from the database; while it holds
+ * the lease it adopts, at most every second, what other replicas wrote (acknowledgements, alerts
+ * posted to them). A replica without the lease evaluates nothing and reloads the alerts from the
+ * database at most every second, so its API shows what the holder wrote.
  */
 export function createAlertEngine(deps: {
   db: Kysely<Database>;
@@ -108,6 +134,10 @@ export function createAlertEngine(deps: {
   onError?: (err: unknown) => void;
   /** Told after every evaluation pass (metrics). */
   onPass?: (stats: EvalPassStats) => void;
+  /** Only the replica holding this lease evaluates (none: this process always does). */
+  lease?: Lease;
+  /** Called when this replica took the lease over, after the alerts were reloaded (the notifier rebuilds its groups). */
+  onTakeover?: () => void;
 }) {
   const interval = deps.intervalMs ?? EVAL_INTERVAL_MS;
   const rules = new Map<string, CompiledRule>();
@@ -126,32 +156,107 @@ export function createAlertEngine(deps: {
   let again = false;
   let timer: NodeJS.Timeout | null = null;
   let kickTimer: NodeJS.Timeout | null = null;
+  /** The lease term whose alerts memory holds; a new term reloads them. */
+  let leaseTerm = 0;
+  let takeover: Promise<void> | null = null;
+  /** When the database was last read for what other replicas wrote (holder) or for everything (the others). */
+  let syncedAt = -Infinity;
+  /** Acknowledgements taken on this replica, numbered, so reading the database does not undo one it raced with. */
+  let ackSeq = 0;
+  const ackedAt = new WeakMap<AlertInstance, number>();
 
+  /** Replaces the alerts (and rules' health) in memory with what the database holds. */
   async function load(): Promise<void> {
     const rows = await deps.db.selectFrom('alert_instances').selectAll().execute();
+    const healthRows = await deps.db.selectFrom('alert_rule_health').selectAll().execute();
+    instances.clear();
     for (const r of rows) {
       let m = instances.get(r.rule_key);
       if (!m) instances.set(r.rule_key, (m = new Map()));
-      m.set(r.fingerprint, {
-        ruleKey: r.rule_key,
-        fingerprint: r.fingerprint,
-        ownerKey: r.owner_key,
-        service: r.service,
-        severity: r.severity,
-        labels: JSON.parse(r.labels) as Record<string, string>,
-        annotations: JSON.parse(r.annotations) as Record<string, string>,
-        state: r.state as AlertState,
-        value: r.value,
-        activeAt: Date.parse(r.active_at),
-        firedAt: ms(r.fired_at),
-        resolvedAt: ms(r.resolved_at),
-        lastBreachAt: ms(r.last_breach_at),
-        endsAt: ms(r.ends_at),
-        acknowledgedBy: r.acknowledged_by,
-        acknowledgedAt: ms(r.acknowledged_at),
-      });
+      m.set(r.fingerprint, instanceOf(r));
     }
+    for (const h of healthRows) health.set(h.rule_key, { health: h.health as 'ok' | 'error' | 'nodata', lastError: h.last_error, lastEvalAt: Date.parse(h.last_eval_at) });
     loaded = true;
+  }
+
+  /**
+   * The holder adopts what other replicas wrote since: acknowledgements (and their removal), and
+   * alerts posted to them — new ones and ones firing again are told to the listener; a resend's
+   * later end is kept.
+   */
+  async function adoptOthers(now: number): Promise<void> {
+    const readAt = ackSeq;
+    const rows = await deps.db.selectFrom('alert_instances').selectAll().execute();
+    const changed: AlertInstance[] = [];
+    for (const r of rows) {
+      const inst = instances.get(r.rule_key)?.get(r.fingerprint);
+      const activeAt = Date.parse(r.active_at);
+      if (inst && inst.activeAt === activeAt) {
+        // an acknowledgement taken here while the rows were read is newer than what they say
+        if ((ackedAt.get(inst) ?? 0) <= readAt) {
+          inst.acknowledgedBy = r.acknowledged_by;
+          inst.acknowledgedAt = ms(r.acknowledged_at);
+        }
+        if (!isPosted(r.rule_key)) continue;
+        const endsAt = ms(r.ends_at);
+        if (r.state === 'resolved' && inst.state !== 'resolved') {
+          inst.state = 'resolved';
+          inst.resolvedAt = ms(r.resolved_at) ?? now;
+          inst.endsAt = endsAt;
+          changed.push(inst);
+        } else if (inst.state === 'firing' && endsAt !== null && endsAt > (inst.endsAt ?? -Infinity)) {
+          inst.endsAt = endsAt;
+          inst.lastBreachAt = ms(r.last_breach_at);
+          inst.annotations = JSON.parse(r.annotations) as Record<string, string>;
+        }
+      } else if (isPosted(r.rule_key) && (!inst || activeAt > inst.activeAt)) {
+        let m = instances.get(r.rule_key);
+        if (!m) instances.set(r.rule_key, (m = new Map()));
+        const fresh = instanceOf(r);
+        m.set(r.fingerprint, fresh);
+        if (fresh.state !== 'resolved' || inst) changed.push(fresh);
+      }
+    }
+    if (changed.length && deps.listener) await deps.listener.alertsChanged(changed, now);
+  }
+
+  /**
+   * Whether this replica does the evaluator's work now: always without a lease; with one, while
+   * it holds it (after reloading the alerts when it took it over).
+   */
+  async function leading(): Promise<boolean> {
+    const lease = deps.lease;
+    if (!lease) return true;
+    const now = deps.clock.now().getTime();
+    if (!(await lease.ensure())) {
+      if (now - syncedAt >= RULES_CHECK_MS) {
+        syncedAt = now;
+        await refresh(now);
+        await load();
+      }
+      return false;
+    }
+    if (lease.term !== leaseTerm && !takeover) {
+      leaseTerm = lease.term;
+      takeover = (async () => {
+        try {
+          await load();
+        } catch (err) {
+          leaseTerm = 0;
+          throw err;
+        }
+        // every rule is due at once: another replica evaluated them until now
+        lastEval.clear();
+        syncedAt = now;
+        deps.onTakeover?.();
+      })().finally(() => (takeover = null));
+    }
+    if (takeover) await takeover;
+    else if (now - syncedAt >= RULES_CHECK_MS) {
+      syncedAt = now;
+      await adoptOthers(now);
+    }
+    return true;
   }
 
   async function refresh(now: number): Promise<void> {
@@ -307,10 +412,13 @@ export function createAlertEngine(deps: {
           acknowledged_by: inst.acknowledgedBy,
           acknowledged_at: iso(inst.acknowledgedAt),
         };
+        // an acknowledgement belongs to one firing: another replica may have written it since this one read it
+        const keepAck = (column: 'acknowledged_by' | 'acknowledged_at') =>
+          sql<string | null>`case when alert_instances.active_at = excluded.active_at then ${sql.ref(`alert_instances.${column}`)} else ${sql.ref(`excluded.${column}`)} end`;
         await trx
           .insertInto('alert_instances')
           .values(row)
-          .onConflict((oc) => oc.columns(['rule_key', 'fingerprint']).doUpdateSet(row))
+          .onConflict((oc) => oc.columns(['rule_key', 'fingerprint']).doUpdateSet({ ...row, acknowledged_by: keepAck('acknowledged_by'), acknowledged_at: keepAck('acknowledged_at') }))
           .execute();
         await trx
           .insertInto('alert_events')
@@ -330,6 +438,7 @@ export function createAlertEngine(deps: {
   /** Evaluates the rules that are due: new data, a changed rule, or the interval passed. */
   async function evaluateDue(): Promise<number> {
     const started = performance.now();
+    if (!(await leading())) return 0;
     if (!loaded) await load();
     const now = deps.clock.now().getTime();
     await refresh(now);
@@ -434,6 +543,12 @@ export function createAlertEngine(deps: {
       return n;
     },
 
+    /**
+     * Whether this replica does the alerting module's singleton work now (evaluation, group
+     * flushes, escalation): true without a lease, else while it holds it.
+     */
+    leading,
+
     /** Telemetry arrived for a service: its rules are evaluated within a few milliseconds. */
     dataArrived(service: string): void {
       const set = byService.get(service.toLowerCase());
@@ -485,11 +600,15 @@ export function createAlertEngine(deps: {
      * {@link POSTED_RESOLVE_MS} when it gives none) unless posted again; an endsAt in the past
      * resolves it. `ownerOf` names the team that owns each (its service's, else its `team` label's;
      * '' for the organisation default). Returns how many changed state.
+     * @remarks On a replica without the lease they are only written down (resends too), and the
+     * holder adopts and notifies them within a second.
      */
     async receivePosted(alerts: PostedAlert[], ownerOf: (labels: Record<string, string>) => string): Promise<number> {
+      const lead = await leading();
       if (!loaded) await load();
       const now = deps.clock.now().getTime();
       const changed: AlertInstance[] = [];
+      const resent: AlertInstance[] = [];
       const from = new Map<string, AlertState | null>();
       const time = (s: string | undefined) => {
         const t = s ? Date.parse(s) : NaN;
@@ -538,16 +657,30 @@ export function createAlertEngine(deps: {
           m.set(fp, inst);
           changed.push(inst);
         } else {
-          // sent again: it goes on firing (kept in memory: no write per resend)
+          // sent again: it goes on firing
           inst.endsAt = endsAt;
           inst.annotations = a.annotations;
           inst.lastBreachAt = now;
+          resent.push(inst);
         }
       }
-      if (changed.length) {
-        await persist(changed, [], from, now);
-        if (deps.listener) await deps.listener.alertsChanged(changed, now);
+      if (changed.length) await persist(changed, [], from, now);
+      // a resend's new end is written too: the holder learns of one sent to another replica from the
+      // database, and a replica taking the lease over must not end the alert early
+      if (resent.length) {
+        await deps.db.transaction().execute(async (trx) => {
+          for (const inst of resent) {
+            await trx
+              .updateTable('alert_instances')
+              .set({ ends_at: iso(inst.endsAt), last_breach_at: iso(inst.lastBreachAt), annotations: JSON.stringify(inst.annotations) })
+              .where('rule_key', '=', inst.ruleKey)
+              .where('fingerprint', '=', inst.fingerprint)
+              .where('active_at', '=', iso(inst.activeAt)!)
+              .execute();
+          }
+        });
       }
+      if (lead && changed.length && deps.listener) await deps.listener.alertsChanged(changed, now);
       return changed.length;
     },
 
@@ -558,6 +691,7 @@ export function createAlertEngine(deps: {
       const now = deps.clock.now().getTime();
       inst.acknowledgedBy = by;
       inst.acknowledgedAt = by ? now : null;
+      ackedAt.set(inst, ++ackSeq);
       await deps.db.transaction().execute(async (trx) => {
         await trx
           .updateTable('alert_instances')

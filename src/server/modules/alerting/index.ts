@@ -6,6 +6,7 @@ import type { Clock } from '../../platform/clock.ts';
 import type { SecretBox } from '../../platform/crypto.ts';
 import type { Database } from '../../platform/db.ts';
 import { AppError } from '../../platform/errors.ts';
+import type { Lease } from '../../platform/leases.ts';
 import { permissions } from '../../platform/permissions.ts';
 import type { KindRegistry } from '../resources/kinds.ts';
 import type { ResourceService } from '../resources/resources.service.ts';
@@ -69,6 +70,11 @@ export function createAlerting(deps: {
   onEvalPass?: (stats: EvalPassStats) => void;
   /** Told after the notifier (incidents). */
   watchers?: AlertWatcher[];
+  /**
+   * With several replicas: only the one holding this lease evaluates, flushes notification groups
+   * and escalates (see {@link createAlertEngine}); without it this process always does.
+   */
+  lease?: Lease;
 }) {
   const late: { engine?: ReturnType<typeof createAlertEngine>; notifier?: ReturnType<typeof createNotifier> } = {};
   for (const def of alertingKinds({
@@ -109,10 +115,14 @@ export function createAlerting(deps: {
     },
     onError: deps.onError,
     onPass: deps.onEvalPass,
+    lease: deps.lease,
+    onTakeover: () => notifier.reset(),
   });
   late.engine = engine;
   late.notifier = notifier;
   let notifyTimer: NodeJS.Timeout | null = null;
+  /** Sends the groups that are due, on the replica that holds the lease. */
+  const flushGroups = async () => ((await engine.leading()) ? notifier.tick() : 0);
 
   function view(a: AlertInstance): AlertView {
     const rule = engine.rule(a.ruleKey);
@@ -140,15 +150,19 @@ export function createAlerting(deps: {
   return {
     engine,
     notifier,
+    /** The lease this replica runs alerting under, if any. */
+    lease: deps.lease,
     /** Evaluates what is due and sends what is due (tests drive this with a ManualClock). */
     async tick(): Promise<void> {
       await engine.tick();
-      await notifier.tick();
+      await flushGroups();
     },
+    /** Whether this replica runs alerting's singleton work now (on-call escalation asks too). */
+    leading: () => engine.leading(),
     /** Evaluates on data and every 250 ms; sends groups that come due (groupWait, groupInterval, repeats) every 500 ms. */
     start(): void {
       engine.start();
-      notifyTimer ??= setInterval(() => void notifier.tick().catch((err) => deps.onError?.(err)), 500);
+      notifyTimer ??= setInterval(() => void flushGroups().catch((err) => deps.onError?.(err)), 500);
     },
     async stop(): Promise<void> {
       if (notifyTimer) clearInterval(notifyTimer);

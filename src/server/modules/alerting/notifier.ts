@@ -132,7 +132,7 @@ export function createNotifier(deps: {
   externalURL: string;
   /** Every firing alert (for inhibition: a source alert may be in no group of this policy). */
   activeAlerts(): AlertInstance[];
-}): AlertListener & { tick(): Promise<number>; silenced(a: AlertInstance): Silence | null; refresh(force?: boolean): Promise<void>; changed(): void } {
+}): AlertListener & { tick(): Promise<number>; silenced(a: AlertInstance): Silence | null; refresh(force?: boolean): Promise<void>; changed(): void; reset(): void } {
   let policies: Policy[] = [];
   let silences: Silence[] = [];
   let version: string | null = null;
@@ -285,6 +285,12 @@ export function createNotifier(deps: {
     /** A policy or silence was written on this replica: look for it on every pass for a while. */
     changed(): void {
       eagerUntil = deps.clock.now().getTime() + 5_000;
+    },
+
+    /** Forgets the groups: the next pass rebuilds them from the active alerts and alert_groups (this replica took the alerting lease over). */
+    reset(): void {
+      groups.clear();
+      restored = false;
     },
 
     /** Sends what is due: new groups after groupWait, changed ones after groupInterval, repeats. */

@@ -52,6 +52,8 @@ export function createOnCall(deps: {
   inbox: Pick<InboxService, 'notify'>;
   externalURL: string;
   onError?: (err: unknown) => void;
+  /** Whether this replica escalates now (the alerting lease); without it, always. */
+  leading?: () => Promise<boolean>;
 }) {
   const kind: KindDefinition = {
     kind: ON_CALL_SCHEDULE_KIND,
@@ -141,6 +143,7 @@ export function createOnCall(deps: {
 
   /** Tells every level that is due of every unacknowledged firing page; returns how many levels were told. */
   async function escalate(): Promise<number> {
+    if (deps.leading && !(await deps.leading())) return 0;
     const now = deps.clock.now().getTime();
     let told = 0;
     for (const { doc, spec } of await schedules()) {

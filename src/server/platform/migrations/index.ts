@@ -8,6 +8,7 @@ import * as notificationOutbox from './202611271010_notification_outbox.ts';
 import * as incidents from './202611271100_incidents.ts';
 import * as oncallEscalations from './202611271110_oncall_escalations.ts';
 import * as surveys from './202611280900_surveys.ts';
+import * as leases from './202611280920_leases.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '202611271100_incidents': incidents,
   '202611271110_oncall_escalations': oncallEscalations,
   '202611280900_surveys': surveys,
+  '202611280920_leases': leases,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
