@@ -177,4 +177,71 @@ describe.each(databases)('on-call schedules on %s', (dbKind) => {
     await escalate();
     expect({ bob: (await inbox('bob')).length, dan: (await inbox('dan')).length, sent: escalated().length }).toEqual(before);
   });
+
+  /** Keeps a pool's queue deep (a point every 30 s, evaluated) for `ms`. */
+  async function hold(ms: number, pool: string, value = 150) {
+    for (let left = ms; left > 0; left -= 30_000) {
+      t.clock.advance(Math.min(30_000, left) - 1000);
+      await gauge(value, pool);
+    }
+  }
+  const alertOf = async (pool: string) => (await t.req('GET', '/api/v1/alerts?owner=payments&state=firing&state=resolved', { as: tokens.alice })).body.items.find((a: { labels: { pool: string } }) => a.labels.pool === pool) as { fingerprint: string; state: string };
+  /** The levels told of a pool's page, in the order they were told. */
+  const fingerprints = new Map<string, string>();
+  const levelsOf = async (pool: string) => {
+    if (!fingerprints.has(pool)) fingerprints.set(pool, (await alertOf(pool)).fingerprint);
+    const rows = await t.db.kysely.selectFrom('oncall_escalations').select('level').where('fingerprint', '=', fingerprints.get(pool)!).orderBy('escalated_at').orderBy('level').execute();
+    return rows.map((r) => r.level);
+  };
+
+  it('tells every overdue level at once when a page reaches escalation after several delays', async () => {
+    await gauge(150, 'c');
+    // nothing checked for 16 minutes (a restart, a takeover, a schedule written late)
+    await hold(16 * 60_000, 'c');
+    const inboxes = { bob: (await inbox('bob')).length, dan: (await inbox('dan')).length, alice: (await inbox('alice')).length };
+    expect(await escalate()).toBe(3);
+    expect(await levelsOf('c')).toEqual([1, 2, 3]);
+    expect(await escalate()).toBe(0);
+    // the primary on call now (bob since 09:00 Berlin), the secondary (dan) and alice by name, once each
+    expect({ bob: (await inbox('bob')).length, dan: (await inbox('dan')).length, alice: (await inbox('alice')).length }).toEqual({ bob: inboxes.bob + 1, dan: inboxes.dan + 1, alice: inboxes.alice + 1 });
+    const sent = escalated().length;
+    await hold(4 * 60_000, 'c');
+    expect(await escalate()).toBe(1);
+    expect(await levelsOf('c')).toEqual([1, 2, 3, 4]);
+    expect(escalated()).toHaveLength(sent + 1);
+  });
+
+  it('an acknowledged page stops escalating; unacknowledged, its delays count again from then', async () => {
+    await gauge(150, 'd');
+    expect(await escalate()).toBe(1);
+    const { fingerprint } = await alertOf('d');
+    await hold(2 * 60_000, 'd');
+    expect((await t.req('POST', `/api/v1/alerts/queue-deep/${fingerprint}/ack`, { as: tokens.bob })).status).toBe(200);
+    // acknowledged: past the second, third and fourth levels' delays nobody more is told
+    await hold(20 * 60_000, 'd');
+    expect(await escalate()).toBe(0);
+    expect(await levelsOf('d')).toEqual([1]);
+
+    // taken back 22 minutes after it fired: the first level again at once, the second 10 minutes later
+    expect((await t.req('DELETE', `/api/v1/alerts/queue-deep/${fingerprint}/ack`, { as: tokens.bob })).status).toBe(200);
+    expect(await escalate()).toBe(1);
+    await hold(9 * 60_000, 'd');
+    expect(await escalate()).toBe(0);
+    await hold(60_000, 'd');
+    expect(await escalate()).toBe(1);
+    expect(await levelsOf('d')).toEqual([1, 1, 2]);
+  });
+
+  it('a page that resolves stops escalating', async () => {
+    await gauge(150, 'e');
+    expect(await escalate()).toBe(1);
+    expect(await levelsOf('e')).toEqual([1]);
+    t.clock.advance(60_000);
+    await gauge(10, 'e');
+    expect((await alertOf('e')).state).toBe('resolved');
+    t.clock.advance(30 * 60_000);
+    await gauge(10, 'e');
+    expect(await escalate()).toBe(0);
+    expect(await levelsOf('e')).toEqual([1]);
+  });
 });

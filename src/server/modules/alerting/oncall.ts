@@ -40,6 +40,9 @@ const toShift = (s: ShiftSpan): Shift => ({ rotation: s.rotation, user: s.user, 
  * now and when, and escalation — a firing `page` alert of the team that stays unacknowledged
  * reaches each level once its `after` has passed: contact points through the outbox, people in
  * their Ethos inbox (and email). What was escalated is stored, so a restart does not repeat it.
+ * @remarks The delays count from when the alert fired, or from when it was last unacknowledged
+ * (that starts the escalation over, from the first level). Levels already overdue when a check
+ * first sees an alert are all told in that check.
  */
 export function createOnCall(deps: {
   db: Kysely<Database>;
@@ -141,6 +144,22 @@ export function createOnCall(deps: {
 
   let lastCleanup = 0;
 
+  /** When each alert was last unacknowledged (from its history), by rule key and fingerprint. */
+  async function unacknowledgedAt(alerts: AlertInstance[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!alerts.length) return out;
+    const rows = await deps.db
+      .selectFrom('alert_events')
+      .select(['rule_key', 'fingerprint', (eb) => eb.fn.max('at').as('at')])
+      .where('to_state', '=', 'unacknowledged')
+      .where('rule_key', 'in', [...new Set(alerts.map((a) => a.ruleKey))])
+      .where('fingerprint', 'in', [...new Set(alerts.map((a) => a.fingerprint))])
+      .groupBy(['rule_key', 'fingerprint'])
+      .execute();
+    for (const r of rows) out.set(`${r.rule_key}|${r.fingerprint}`, Date.parse(String(r.at)));
+    return out;
+  }
+
   /** Tells every level that is due of every unacknowledged firing page; returns how many levels were told. */
   async function escalate(): Promise<number> {
     if (deps.leading && !(await deps.leading())) return 0;
@@ -151,11 +170,14 @@ export function createOnCall(deps: {
       const scheduleKey = key(doc.metadata.name);
       const levels = escalationLevels(spec);
       const due: { id: string; a: AlertInstance; level: number; def: EscalationLevel }[] = [];
-      for (const a of deps.firingAlerts(owner)) {
-        if (a.state !== 'firing' || a.severity !== 'page' || a.acknowledgedBy !== null || a.firedAt === null) continue;
+      const pages = deps.firingAlerts(owner).filter((a) => a.state === 'firing' && a.severity === 'page' && a.acknowledgedBy === null && a.firedAt !== null);
+      const unacked = await unacknowledgedAt(pages);
+      for (const a of pages) {
+        // an unacknowledgement of this firing starts the escalation over
+        const since = Math.max(a.firedAt!, unacked.get(`${a.ruleKey}|${a.fingerprint}`) ?? -Infinity);
         for (const [i, def] of levels.entries()) {
-          if (now - a.firedAt < durationMs(def.after)) break;
-          due.push({ id: `${scheduleKey}|${a.ruleKey}|${a.fingerprint}|${a.firedAt}|${i + 1}`, a, level: i + 1, def });
+          if (now - since < durationMs(def.after)) break;
+          due.push({ id: `${scheduleKey}|${a.ruleKey}|${a.fingerprint}|${since}|${i + 1}`, a, level: i + 1, def });
         }
       }
       if (!due.length) continue;
