@@ -195,75 +195,56 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   const increases = (id: number, keep = false): { inc: Float64Array; window: Float64Array } => {
     const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
     // rollup buckets first: their growth, and the last raw value, from which raw samples carry on
-    // (kept in an object: the loops below keep their counters in locals, which no closure shares)
-    const rolledUp = { k: 0, prev: NaN, total: 0 };
+    let k = 0;
+    let prev = NaN;
+    let total = 0;
     const rawFrom = bucketsOf(id, lo - 1, last, [0, 1], (t, cols, i) => {
-      grow(rolledUp.k + 1);
-      rolledUp.total += cols[0]![i]!;
-      rolledUp.prev = cols[1]![i]!;
-      scratchT[rolledUp.k] = t;
-      scratchV[rolledUp.k] = rolledUp.total;
-      rolledUp.k++;
+      grow(k + 1);
+      total += cols[0]![i]!;
+      prev = cols[1]![i]!;
+      scratchT[k] = t;
+      scratchV[k] = total;
+      k++;
     });
-    const rolled = rolledUp.k;
-    let prev = rolledUp.prev;
-    let total = rolledUp.total;
-    const size = samplesOf(id, rawFrom, last, rolled);
+    const rolled = k;
+    const size = samplesOf(id, rawFrom, last, k);
     const ts = scratchT;
     const vs = scratchV;
     // in place: ts keeps the times of the samples in range, vs becomes their running growth
-    let k = rolled;
-    let j = rolled;
-    const end = rolled + size;
-    while (j < end && (ts[j]! < lo || ts[j]! <= rawFrom)) j++;
-    if (j < end && ts[j]! <= last) {
-      // the first sample grows from the last rolled-up value, if any
-      const v = vs[j]!;
-      if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
-      prev = v;
-      ts[k] = ts[j]!;
-      vs[k] = total;
-      k++;
-      j++;
-    }
-    for (; j < end; j++) {
+    for (let j = rolled; j < rolled + size; j++) {
       const t = ts[j]!;
+      if (t < lo || t <= rawFrom) continue;
       if (t > last) break;
       const v = vs[j]!;
-      total += v >= prev ? v - prev : v;
+      if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
       prev = v;
       ts[k] = t;
       vs[k] = total;
       k++;
     }
+    const cum = vs;
     const inc = keep ? new Float64Array(n) : sharedInc.fill(0);
     const window = keep ? new Float64Array(n) : sharedWindow.fill(0);
     if (k < 2) return { inc, window };
     // the interval of the raw samples (a bucket's growth needs no wider window than the step)
     const interval = k - rolled >= 2 ? (ts[k - 1]! - ts[rolled]!) / (k - rolled - 1) : 0;
     const w = fn === 'increase' ? step : Math.max(step, 4 * interval);
-    const stepSeen = seen;
     // two indexes walk forward with the steps: the last sample at or before the step's end, and
-    // the last at or before the window's start (-1: none yet); a window of one step starts where
-    // the step before ended, so the second index is the first's at the step before
-    const stepWindow = w === step;
-    let e = -1;
-    let b = -1;
-    if (stepWindow) while (e + 1 < k && ts[e + 1]! <= first - step) e++;
+    // the last at or before the window's start (-1: none yet)
+    let end = -1;
+    let begin = -1;
     for (let i = 0; i < n; i++) {
       const stepEnd = times[i]!;
-      const before = e;
-      while (e + 1 < k && ts[e + 1]! <= stepEnd) e++;
-      if (e < 1) continue;
-      if (stepWindow) b = before;
-      else while (b + 1 < k && ts[b + 1]! <= stepEnd - w) b++;
+      while (end + 1 < k && ts[end + 1]! <= stepEnd) end++;
+      while (begin + 1 < k && ts[begin + 1]! <= stepEnd - w) begin++;
+      if (end < 1) continue;
       // the series began inside the window: its growth counts from its first sample
-      const from = b < 0 ? 0 : b;
-      if (e <= from) continue;
-      stepSeen[i] = 1;
-      inc[i] = vs[e]! - vs[from]!;
+      const b = begin < 0 ? 0 : begin;
+      if (end <= b) continue;
+      seen[i] = 1;
+      inc[i] = cum[end]! - cum[b]!;
       // the time the growth was measured over: a rate is exact for a steady counter, also where it starts
-      window[i] = ts[e]! - ts[from]!;
+      window[i] = ts[end]! - ts[b]!;
     }
     return { inc, window };
   };
