@@ -71,6 +71,10 @@ describe('ethos survey against a running server', { timeout: 60_000 }, () => {
       const res = await ethos(members[name]!, ['survey', 'respond', code, '--answers', answers(score), ...(name === 'paz' ? ['--comment', 'more pairing'] : [])]);
       expect(res.stderr).toBe('answers recorded, anonymously\n');
     }
+    expect((await ethos(alice, ['survey', 'remind', 'pulse', '1'])).stderr).toBe('reminders sent for round 1 of pulse to everyone who has not answered\n');
+    const soon = await ethos(alice, ['survey', 'remind', 'pulse', '1']);
+    expect(soon.code).toBe(1);
+    expect(soon.stderr).toContain('SURVEY_REMINDED_RECENTLY');
     const rounds = await ethos(alice, ['survey', 'rounds', 'pulse']);
     expect(rounds.stdout).toMatch(/^1\s+open\s+\S+\s+\S+\s+payments 3\/3, organisation 3\/3$/m);
 

@@ -119,6 +119,16 @@ export function registerSurveyCommands(program: Command): void {
     });
 
   survey
+    .command('remind <name> <round>')
+    .description('remind everyone invited who has not answered yet, at most once a day (members of the team running the survey)')
+    .action(async (name: string, round: string) => {
+      const n = positiveInt(round);
+      const api = await connect();
+      await api.request('POST', apiPath('/api/v1/surveys', name, 'rounds', n, 'remind'));
+      note(`reminders sent for round ${n} of ${name} to everyone who has not answered`);
+    });
+
+  survey
     .command('results <name>')
     .description('results of a closed round (default: the latest closed one): scores per group you may see')
     .option('--round <n>', 'this round', positiveInt)

@@ -125,6 +125,7 @@ export const roundViewSchema = z.object({
   targets: z.array(z.string()),
   participation: z.array(participationSchema),
   openedBy: z.string(),
+  remindedAt: z.string().nullable().describe('when non-respondents were last reminded (at most once a day)'),
 });
 export type RoundView = z.infer<typeof roundViewSchema>;
 export const roundListSchema = z.object({ items: z.array(roundViewSchema) });

@@ -204,6 +204,7 @@ export interface Database {
     targets: string;
     questionnaire: string;
     opened_by: string;
+    reminded_at: string | null;
   };
   survey_invitations: { id: string; round_id: number; user_key: string; team_key: string; code_hash: string; answered: number };
   survey_responses: { id: string; round_id: number; team_key: string; answers: string };

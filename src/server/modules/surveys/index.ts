@@ -71,6 +71,23 @@ export const surveyRoutes: FastifyPluginAsyncZod<{ surveys: Surveys }> = async (
     },
   );
 
+  app.post(
+    '/api/v1/surveys/:name/rounds/:number/remind',
+    {
+      schema: {
+        tags: ['surveys'],
+        summary: 'Remind everyone invited who has not answered yet (members of the team running the survey; at most once a day)',
+        description: 'Nobody learns who is reminded, nor how many: that could reveal how many answered.',
+        params: roundParams,
+        response: { 202: z.object({ remindedAt: z.string() }) },
+      },
+    },
+    async (req, reply) => {
+      const actor = req.requireActor('write');
+      return reply.status(202).send(await surveys.remind(actor, req.params.name, req.params.number));
+    },
+  );
+
   app.get(
     '/api/v1/surveys/:name/rounds/:number/results',
     {

@@ -33,6 +33,8 @@ type Executor = Kysely<Database> | Transaction<Database>;
 const key = (s: string) => s.toLowerCase();
 /** The longest a round may run. */
 const MAX_ROUND_MS = 92 * 24 * 3600_000;
+/** Reminders of one round go out at most this often. */
+const REMIND_EVERY_MS = 24 * 3600_000;
 
 /** A random id with no order in it: answers and comments are kept and read in id order. */
 const randomId = () => randomBytes(16).toString('hex');
@@ -131,6 +133,7 @@ export function createSurveys(deps: SurveyDeps) {
         { group: ORGANISATION, invited: counts.reduce((s, c) => s + c.invited, 0), responses: disclosure.organisation ? null : total },
       ],
       openedBy: r.opened_by,
+      remindedAt: r.reminded_at,
     };
   }
 
@@ -140,14 +143,17 @@ export function createSurveys(deps: SurveyDeps) {
     }
   }
 
-  /** Tells each invitee in the inbox, and by email with their personal link when email is set up. */
-  async function invite(doc: ResourceDocument, r: RoundRow, invitations: { id: string; user_key: string; team_key: string }[]): Promise<void> {
+  /**
+   * Tells each invitee in the inbox, and by email with their personal link when email is set up;
+   * a reminder says so.
+   */
+  async function invite(doc: ResourceDocument, r: RoundRow, invitations: { id: string; user_key: string; team_key: string }[], reminder = false): Promise<void> {
     const spec = doc.spec as SurveySpec;
     const title = spec.title;
     await deps.inbox.notify(db, {
       userKeys: invitations.map((i) => i.user_key),
       type: 'survey-invitation',
-      summary: `You are invited to answer "${title}" (anonymous) by ${r.closes_at.slice(0, 10)}: see Surveys`,
+      summary: `${reminder ? 'Reminder: you' : 'You'} are invited to answer "${title}" (anonymous) by ${r.closes_at.slice(0, 10)}: see Surveys`,
     });
     if (!deps.mail) return;
     for (const inv of invitations) {
@@ -163,7 +169,7 @@ export function createSurveys(deps: SurveyDeps) {
         .filter(Boolean)
         .join('\n\n');
       try {
-        await deps.mail({ to, subject: `[Ethos] Survey: ${title}`, text });
+        await deps.mail({ to, subject: `[Ethos] ${reminder ? 'Reminder: ' : ''}Survey: ${title}`, text });
       } catch (err) {
         // never log the address or the link: only that a send failed
         deps.onError?.(new Error(`a survey invitation email could not be sent (${(err as Error).message.slice(0, 200)})`));
@@ -246,6 +252,7 @@ export function createSurveys(deps: SurveyDeps) {
             targets: JSON.stringify(spec.targets),
             questionnaire: JSON.stringify(questionnaireOf(doc)),
             opened_by: actor.name,
+            reminded_at: null,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
@@ -286,6 +293,38 @@ export function createSurveys(deps: SurveyDeps) {
         await deps.audit.record(trx, { actor: actor.name, action: 'survey.round.close', targetKind: SURVEY_KIND, targetName: doc.metadata.name, ip: actor.ip, details: { round: number } });
         return roundView(trx, doc.metadata.owner, doc.metadata.name, { ...r, closed_early: 1, closes_at: closesAt });
       });
+    },
+
+    /**
+     * Reminds everyone invited to an open round who has not answered, at most once a day. The
+     * answer says nothing about how many were reminded: below the reporting minimum that would
+     * give away how many answered.
+     */
+    async remind(actor: Actor, name: string, number: number): Promise<{ remindedAt: string }> {
+      const { doc, r, pending } = await db.transaction().execute(async (trx) => {
+        const doc = await loadSurvey(trx, name);
+        requireMaintainer(actor, doc, 'send reminders');
+        const r = await loadRound(trx, key(doc.metadata.name), number);
+        if (statusOf(r) !== 'open') throw new AppError('SURVEY_ROUND_NOT_OPEN', `round ${number} of survey "${doc.metadata.name}" is not open: only an open round's invitees can be reminded`);
+        const now = clock.now();
+        if (r.reminded_at && now.getTime() - Date.parse(r.reminded_at) < REMIND_EVERY_MS) {
+          const next = new Date(Date.parse(r.reminded_at) + REMIND_EVERY_MS).toISOString();
+          throw new AppError('SURVEY_REMINDED_RECENTLY', `a reminder went out at ${r.reminded_at}: the next one can go at ${next}`, { next }, { 'retry-after': String(Math.ceil((Date.parse(next) - now.getTime()) / 1000)) });
+        }
+        // a conditional update, so two maintainers clicking at once send one reminder
+        const claimed = await trx
+          .updateTable('survey_rounds')
+          .set({ reminded_at: now.toISOString() })
+          .where('id', '=', r.id)
+          .where((eb) => (r.reminded_at === null ? eb('reminded_at', 'is', null) : eb('reminded_at', '=', r.reminded_at)))
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) throw new AppError('SURVEY_REMINDED_RECENTLY', 'a reminder has just gone out');
+        const pending = await trx.selectFrom('survey_invitations').select(['id', 'user_key', 'team_key']).where('round_id', '=', r.id).where('answered', '=', 0).execute();
+        await deps.audit.record(trx, { actor: actor.name, action: 'survey.round.remind', targetKind: SURVEY_KIND, targetName: doc.metadata.name, ip: actor.ip, details: { round: number } });
+        return { doc, r: { ...r, reminded_at: now.toISOString() }, pending };
+      });
+      await invite(doc, r, pending, true).catch((err) => deps.onError?.(err));
+      return { remindedAt: r.reminded_at };
     },
 
     /** A survey's rounds, newest first, with participation where it may be shown. */

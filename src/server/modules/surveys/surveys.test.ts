@@ -154,6 +154,27 @@ describe.each(databases)('surveys on %s', (dbKind) => {
     expect((await put(survey({ ...baseSpec, title: 'Speaking up, Q4' }))).status).toBe(200);
   });
 
+  it('reminds those who have not answered, at most once a day, without saying how many', async () => {
+    expect((await t.req('POST', '/api/v1/surveys/safety/rounds/1/remind', { as: bob })).status).toBe(403);
+    mails.length = 0;
+    const sent = await t.req('POST', '/api/v1/surveys/safety/rounds/1/remind', { as: alice });
+    expect(sent.status).toBe(202);
+    expect(Object.keys(sent.body)).toEqual(['remindedAt']);
+    // everyone but bob, who answered; the same personal links as before
+    expect(mails.map((m) => m.to.split('@')[0]).sort()).toEqual(['carol', 'paz', 'pete', 'pia', 'pol', 'sam']);
+    expect(mails.every((m) => m.subject.startsWith('[Ethos] Reminder: Survey:'))).toBe(true);
+    expect(mails.find((m) => m.to.startsWith('pia'))!.text).toContain(codes.get('pia'));
+    const again = await t.req('POST', '/api/v1/surveys/safety/rounds/1/remind', { as: alice });
+    expect(again.status).toBe(429);
+    expect(again.body.error.code).toBe('SURVEY_REMINDED_RECENTLY');
+    expect(Number(again.headers['retry-after'])).toBe(86400);
+    t.clock.advance(86400_000);
+    expect((await t.req('POST', '/api/v1/surveys/safety/rounds/1/remind', { as: alice })).status).toBe(202);
+    const audit = await t.req('GET', '/api/v1/audit?action=survey.round.remind', { as: t.admin });
+    expect(audit.body.items).toHaveLength(2);
+    expect(JSON.stringify(audit.body.items)).not.toMatch(/pia|carol|invited|count/);
+  });
+
   it('stores answers with no person, invitation, time or order, and participation apart from them', async () => {
     // four of one team at once: each answer rewrites the team's rows, one after the other
     const sent = await Promise.all(

@@ -22,6 +22,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('targets', 'text', (c) => c.notNull())
     .addColumn('questionnaire', 'text', (c) => c.notNull())
     .addColumn('opened_by', 'text', (c) => c.notNull())
+    .addColumn('reminded_at', 'text')
     .addUniqueConstraint('survey_rounds_number', ['survey_key', 'number'])
     .execute();
 

@@ -93,12 +93,16 @@ function RoundsTable({ survey, rounds, maintainer }: { survey: SurveyView; round
     mutationFn: (n: number) => api<RoundView>(`/surveys/${encodeURIComponent(survey.metadata.name)}/rounds/${n}/close`, { method: 'POST' }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: surveysKey }),
   });
+  const remind = useMutation({
+    mutationFn: (n: number) => api<{ remindedAt: string }>(`/surveys/${encodeURIComponent(survey.metadata.name)}/rounds/${n}/remind`, { method: 'POST' }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: surveysKey }),
+  });
   if (!rounds.length) return <EmptyState title="No rounds yet">{maintainer ? 'Open the first round above.' : `Team ${survey.metadata.owner} opens rounds.`}</EmptyState>;
   return (
     <>
-      {close.error && (
+      {(close.error ?? remind.error) && (
         <Text c="red" size="sm" role="alert">
-          {errorMessage(close.error)}
+          {errorMessage(close.error ?? remind.error)}
         </Text>
       )}
       <Table.ScrollContainer minWidth={640}>
@@ -123,6 +127,11 @@ function RoundsTable({ survey, rounds, maintainer }: { survey: SurveyView; round
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
                   {formatDate(r.opensAt)} – {formatDate(r.closesAt)}
+                  {r.remindedAt && (
+                    <Text size="xs" c="dimmed">
+                      reminded {formatDate(r.remindedAt)}
+                    </Text>
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <Participation round={r} />
@@ -134,9 +143,16 @@ function RoundsTable({ survey, rounds, maintainer }: { survey: SurveyView; round
                     </Anchor>
                   ) : (
                     maintainer && (
-                      <Button size="compact-xs" variant="default" loading={close.isPending && close.variables === r.number} onClick={() => close.mutate(r.number)}>
-                        Close now
-                      </Button>
+                      <Group gap="xs" wrap="nowrap">
+                        {r.status === 'open' && (
+                          <Button size="compact-xs" variant="light" loading={remind.isPending && remind.variables === r.number} onClick={() => remind.mutate(r.number)} title="Everyone who has not answered gets a reminder (at most once a day); nobody learns who">
+                            Send reminder
+                          </Button>
+                        )}
+                        <Button size="compact-xs" variant="default" loading={close.isPending && close.variables === r.number} onClick={() => close.mutate(r.number)}>
+                          Close now
+                        </Button>
+                      </Group>
                     )
                   )}
                 </Table.Td>

@@ -57,6 +57,10 @@ describe('surveys in the web UI', () => {
     // nobody has answered: the counts stay hidden below the minimum
     expect(rows('Rounds')[0]!.slice(0, 2)).toEqual(['1', 'open']);
     expect(rows('Rounds')[0]![3]).toBe('payments: hidden/3 · organisation: hidden/3');
+    await click('Send reminder');
+    await until(() => rows('Rounds')[0]![2]!.includes('reminded'), 'the reminder noted');
+    await click('Send reminder');
+    await see('a reminder went out at');
   });
 
   it('a member answers through the personal link; the answer cannot be given twice', async () => {
