@@ -26,6 +26,7 @@ import { createOutbox } from './modules/alerting/outbox.ts';
 import { outboxRoutes } from './modules/alerting/outbox.routes.ts';
 import { createOnCall, onCallRoutes } from './modules/alerting/oncall.ts';
 import { createIncidents, incidentRoutes } from './modules/incidents/index.ts';
+import { createActionItems, createPostmortems, postmortemRoutes } from './modules/postmortems/index.ts';
 import { createSurveys, surveyRoutes } from './modules/surveys/index.ts';
 import { sloRoutes } from './modules/alerting/slo.routes.ts';
 import { rollupLevels } from './modules/telemetry/tsdb/metric-store.ts';
@@ -146,6 +147,8 @@ export async function buildApp(deps: AppDeps) {
   });
   app.addHook('onClose', async () => outbox.stop());
   const incidents = createIncidents({ db: db.kysely, clock, audit, serviceOwners: (names) => catalog.serviceOwners(names) });
+  const actionItems = createActionItems({ db: db.kysely, clock, audit, inbox, teamName: (t) => catalog.teamName(t), membersOf: (t, ex) => catalog.membersOf(t, ex) });
+  const postmortems = createPostmortems({ db: db.kysely, dbKind: db.kind, clock, audit, incidents, actionItems, teamName: (t) => catalog.teamName(t), personNames: () => identity.personNames() });
   const alerting = createAlerting({
     db: db.kysely,
     clock,
@@ -247,11 +250,12 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(incidentRoutes, { incidents });
+  await app.register(postmortemRoutes, { postmortems, actionItems });
   await app.register(surveyRoutes, { surveys });
   // last: the web UI answers browser GETs that no API route claimed
   await app.register(webRoutes, { root: deps.webRoot });
 
-  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents, oncall, surveys } });
+  return Object.assign(app as unknown as FastifyInstance, { services: { identity, resources, changes, catalog, inbox, audit, kinds, maintenance, telemetry, metricStore, alerting, outbox, incidents, oncall, postmortems, actionItems, surveys } });
 }
 
 /**

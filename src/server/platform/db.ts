@@ -210,6 +210,48 @@ export interface Database {
   survey_responses: { id: string; round_id: number; team_key: string; answers: string };
   survey_comments: { id: string; round_id: number; team_key: string; body: string };
   leases: { name: string; holder: string; acquired_at: string; expires_at: string };
+  postmortems: {
+    id: Generated<number>;
+    owner_key: string;
+    incident_id: number | null;
+    title: string;
+    status: string;
+    summary: string;
+    impact: string;
+    root_causes: string;
+    trigger_text: string;
+    resolution: string;
+    detection: string;
+    went_well: string;
+    went_wrong: string;
+    where_we_got_lucky: string;
+    started_at: string | null;
+    resolved_at: string | null;
+    timeline: string;
+    links: string;
+    search_text: string;
+    revision: number;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+    published_at: string | null;
+  };
+  postmortem_revisions: { postmortem_id: number; revision: number; author: string; at: string; action: string; changes: string };
+  postmortem_comments: { id: Generated<number>; postmortem_id: number; author: string; at: string; text: string };
+  action_items: {
+    id: Generated<number>;
+    postmortem_id: number | null;
+    title: string;
+    owner_key: string;
+    due_date: string;
+    type: string;
+    status: string;
+    tracker_url: string | null;
+    created_by: string;
+    created_at: string;
+    updated_at: string;
+    completed_at: string | null;
+  };
   audit_log: {
     id: Generated<number>;
     at: string;

@@ -271,6 +271,12 @@ export function createIdentityService(deps: {
       return names.filter((n) => !found.has(key(n)));
     },
 
+    /** Names and display names of enabled users: the people a postmortem's blameless check flags by name. */
+    async personNames(): Promise<string[]> {
+      const rows = await db.selectFrom('users').select(['name', 'display_name']).where('disabled', '=', 0).execute();
+      return rows.flatMap((r) => (r.display_name ? [r.name, r.display_name] : [r.name]));
+    },
+
     /** Email addresses of users, for notifications. */
     async emailsOf(userKeys: string[], ex: Kysely<Database> = db): Promise<string[]> {
       if (!userKeys.length) return [];

@@ -9,6 +9,7 @@ import * as incidents from './202611271100_incidents.ts';
 import * as oncallEscalations from './202611271110_oncall_escalations.ts';
 import * as surveys from './202611280900_surveys.ts';
 import * as leases from './202611280920_leases.ts';
+import * as postmortems from './202611280910_postmortems.ts';
 
 /** Every migration, in order. A shipped migration is never edited: add a new file. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '202611271110_oncall_escalations': oncallEscalations,
   '202611280900_surveys': surveys,
   '202611280920_leases': leases,
+  '202611280910_postmortems': postmortems,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

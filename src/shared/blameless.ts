@@ -1,0 +1,148 @@
+/*
+ * The blameless language check of postmortems: a pure function the web editor runs as people
+ * type and the API runs on every save (its findings come back as advisory `warnings`). It flags
+ * wording that puts an outcome on a person and suggests wording about the system instead. It
+ * advises; nothing is ever refused because of it.
+ */
+
+/** One phrase the check looks for. */
+interface BlamePattern {
+  /** What the finding calls it ("human error"). */
+  phrase: string;
+  /** Matches the phrase and its usual variants; `u` and `i` flags, whole words. */
+  pattern: RegExp;
+  /** A systems-focused rewording to try instead. */
+  suggestion: string;
+}
+
+/** A piece of text the check flagged. */
+export interface BlamelessFinding {
+  /** The section the text came from (`summary`, `rootCauses` …); absent when checking one text. */
+  field?: string;
+  /** `phrase`: wording that blames; `name`: a person named in the text. */
+  kind: 'phrase' | 'name';
+  /** The phrase as listed ("should have"), or the name found. */
+  phrase: string;
+  /** The text as written ("Should've"). */
+  match: string;
+  /** Where it starts and ends in the text (UTF-16 offsets, end exclusive). */
+  start: number;
+  end: number;
+  /** What to write instead. */
+  suggestion: string;
+}
+
+// a word character in any script: names and phrases match whole words only
+const W = '[\\p{L}\\p{N}_]';
+const word = (body: string) => new RegExp(`(?<!${W})(?:${body})(?!${W})`, 'giu');
+
+const PATTERNS: BlamePattern[] = [
+  {
+    phrase: 'human error',
+    pattern: word('human[\\s-]+errors?|operator[\\s-]+errors?|user[\\s-]+errors?|pilot[\\s-]+errors?'),
+    suggestion: 'Say what about the system made the action possible or likely: a missing guardrail, a confusing interface, an unclear runbook, time pressure.',
+  },
+  {
+    phrase: 'should have',
+    pattern: word("should(?:n['’]t| not)?[\\s]+have|should(?:n['’]t)?['’]ve"),
+    suggestion: 'Hindsight: describe what people knew and saw at the time, and why their action made sense to them then.',
+  },
+  {
+    phrase: 'careless',
+    pattern: word('careless(?:ly|ness)?|sloppy|sloppiness'),
+    suggestion: 'Describe the conditions (workload, tooling, missing checks) rather than a person’s care.',
+  },
+  {
+    phrase: 'failed to',
+    pattern: word('fail(?:ed|s)?\\s+to'),
+    suggestion: 'Say what happened and what the system did not provide: “the deploy ran without a canary step” rather than “X failed to run the canary”.',
+  },
+  {
+    phrase: 'fault',
+    // technical faults (page fault, fault tolerance, fault injection) are not blame
+    pattern: word('(?<!(?:page|segmentation|seg|hardware|network|disk|ground|protection)[\\s-]+)faults?(?![\\s-]+(?:toleran\\S*|injection|domains?|isolation|detection|handling|handler))|faulted|at\\s+fault'),
+    suggestion: 'Look for contributing factors in the system instead of someone at fault.',
+  },
+  {
+    phrase: 'negligent',
+    pattern: word('negligen(?:t|tly|ce)'),
+    suggestion: 'Describe the gap in process or tooling that let the step be skipped.',
+  },
+  {
+    phrase: 'blame',
+    pattern: word('blam(?:e|ed|es|ing|eworthy)'),
+    suggestion: 'Focus on how the system allowed the event, not on who is responsible for it.',
+  },
+  {
+    phrase: 'mistake by',
+    pattern: word('mistakes?\\s+(?:made\\s+)?by|(?:his|her|their|my|your)\\s+mistakes?'),
+    suggestion: 'Describe the action and its context (“a config change removed the limit”) instead of whose mistake it was.',
+  },
+  {
+    phrase: "didn't bother",
+    pattern: word("did(?:n['’]t|\\s+not)\\s+bother|(?:could|would)(?:n['’]t|\\s+not)\\s+be\\s+bothered"),
+    suggestion: 'Ask what made the step easy to skip (too slow, unclear, not automated) and say that.',
+  },
+  {
+    phrase: 'forgot to',
+    pattern: word('forg(?:ot|ets|otten)\\s+to'),
+    suggestion: 'Say which reminder, checklist or automation was missing: memory is not a control.',
+  },
+  {
+    phrase: 'incompetent',
+    pattern: word('incompeten(?:t|ce)|stupid(?:ly|ity)?|lazy|laziness'),
+    suggestion: 'Describe the knowledge or support that was missing, such as training, documentation or pairing.',
+  },
+];
+
+const NAME_SUGGESTION = 'Name the role and the action (“the on-call engineer restarted the database”) instead of the person.';
+
+/** Shortest name flagged: shorter ones ("al") are too often parts of ordinary sentences. */
+const MIN_NAME_LENGTH = 3;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A matcher for every name at once (longest first, so "Alice Smith" wins over "Alice"). */
+function namePattern(names: readonly string[]): RegExp | null {
+  const unique = [...new Set(names.map((n) => n.trim()).filter((n) => [...n].length >= MIN_NAME_LENGTH))].sort((a, b) => b.length - a.length);
+  if (!unique.length) return null;
+  // spaces in display names match any run of white space
+  return word(unique.map((n) => escapeRegExp(n).replace(/\s+/g, '\\s+')).join('|'));
+}
+
+/**
+ * Flags blaming phrases and people's names in `text`, in order of where they start. `names` are the
+ * users' names and display names (the server knows them); they match whole words only, ignoring case.
+ */
+export function checkBlamelessLanguage(text: string, names: readonly string[] = []): BlamelessFinding[] {
+  const found: BlamelessFinding[] = [];
+  for (const p of PATTERNS) {
+    for (const m of text.matchAll(p.pattern)) {
+      found.push({ kind: 'phrase', phrase: p.phrase, match: m[0], start: m.index, end: m.index + m[0].length, suggestion: p.suggestion });
+    }
+  }
+  const people = namePattern(names);
+  if (people) {
+    for (const m of text.matchAll(people)) {
+      found.push({ kind: 'name', phrase: m[0], match: m[0], start: m.index, end: m.index + m[0].length, suggestion: NAME_SUGGESTION });
+    }
+  }
+  // one finding per stretch of text: a phrase inside another's match ("should have blamed") keeps both,
+  // but the same span found twice (a name that is also a phrase) is reported once
+  const seen = new Set<string>();
+  return found
+    .sort((a, b) => a.start - b.start || b.end - a.end)
+    .filter((f) => {
+      const k = `${f.start}:${f.end}`;
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+}
+
+/** Checks several named texts (a postmortem's sections): each finding carries its field. */
+export function checkBlamelessSections(sections: Record<string, string | null | undefined>, names: readonly string[] = []): BlamelessFinding[] {
+  return Object.entries(sections).flatMap(([field, text]) => (text ? checkBlamelessLanguage(text, names).map((f) => ({ ...f, field })) : []));
+}
