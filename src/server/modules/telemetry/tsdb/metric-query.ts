@@ -195,56 +195,75 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
   const increases = (id: number, keep = false): { inc: Float64Array; window: Float64Array } => {
     const lo = start - LOOKBACK_MS - WINDOW_LOOKBACK_MS;
     // rollup buckets first: their growth, and the last raw value, from which raw samples carry on
-    let k = 0;
-    let prev = NaN;
-    let total = 0;
+    // (kept in an object: the loops below keep their counters in locals, which no closure shares)
+    const rolledUp = { k: 0, prev: NaN, total: 0 };
     const rawFrom = bucketsOf(id, lo - 1, last, [0, 1], (t, cols, i) => {
-      grow(k + 1);
-      total += cols[0]![i]!;
-      prev = cols[1]![i]!;
-      scratchT[k] = t;
-      scratchV[k] = total;
-      k++;
+      grow(rolledUp.k + 1);
+      rolledUp.total += cols[0]![i]!;
+      rolledUp.prev = cols[1]![i]!;
+      scratchT[rolledUp.k] = t;
+      scratchV[rolledUp.k] = rolledUp.total;
+      rolledUp.k++;
     });
-    const rolled = k;
-    const size = samplesOf(id, rawFrom, last, k);
+    const rolled = rolledUp.k;
+    let prev = rolledUp.prev;
+    let total = rolledUp.total;
+    const size = samplesOf(id, rawFrom, last, rolled);
     const ts = scratchT;
     const vs = scratchV;
-    // in place: ts keeps the times of the samples in range, vs becomes their running growth
-    for (let j = rolled; j < rolled + size; j++) {
-      const t = ts[j]!;
-      if (t < lo || t <= rawFrom) continue;
-      if (t > last) break;
+    // in place: vs becomes the running growth of the samples in range, which then move up to
+    // follow the rolled-up buckets
+    let j = rolled;
+    const end = rolled + size;
+    while (j < end && (ts[j]! < lo || ts[j]! <= rawFrom)) j++;
+    const inRange = j;
+    if (j < end && ts[j]! <= last) {
+      // the first sample grows from the last rolled-up value, if any
       const v = vs[j]!;
       if (!Number.isNaN(prev)) total += v >= prev ? v - prev : v;
       prev = v;
-      ts[k] = t;
-      vs[k] = total;
-      k++;
+      vs[j++] = total;
     }
-    const cum = vs;
+    for (; j < end; j++) {
+      if (ts[j]! > last) break;
+      const v = vs[j]!;
+      total += v >= prev ? v - prev : v;
+      prev = v;
+      vs[j] = total;
+    }
+    if (inRange > rolled) {
+      ts.copyWithin(rolled, inRange, j);
+      vs.copyWithin(rolled, inRange, j);
+    }
+    const k = rolled + j - inRange;
     const inc = keep ? new Float64Array(n) : sharedInc.fill(0);
     const window = keep ? new Float64Array(n) : sharedWindow.fill(0);
     if (k < 2) return { inc, window };
     // the interval of the raw samples (a bucket's growth needs no wider window than the step)
     const interval = k - rolled >= 2 ? (ts[k - 1]! - ts[rolled]!) / (k - rolled - 1) : 0;
     const w = fn === 'increase' ? step : Math.max(step, 4 * interval);
+    const stepSeen = seen;
     // two indexes walk forward with the steps: the last sample at or before the step's end, and
-    // the last at or before the window's start (-1: none yet)
-    let end = -1;
-    let begin = -1;
+    // the last at or before the window's start (-1: none yet); a window of one step starts where
+    // the step before ended, so the second index is the first's at the step before
+    const stepWindow = w === step;
+    let e = -1;
+    let b = -1;
+    if (stepWindow) while (e + 1 < k && ts[e + 1]! <= first - step) e++;
     for (let i = 0; i < n; i++) {
       const stepEnd = times[i]!;
-      while (end + 1 < k && ts[end + 1]! <= stepEnd) end++;
-      while (begin + 1 < k && ts[begin + 1]! <= stepEnd - w) begin++;
-      if (end < 1) continue;
+      const before = e;
+      while (e + 1 < k && ts[e + 1]! <= stepEnd) e++;
+      if (e < 1) continue;
+      if (stepWindow) b = before;
+      else while (b + 1 < k && ts[b + 1]! <= stepEnd - w) b++;
       // the series began inside the window: its growth counts from its first sample
-      const b = begin < 0 ? 0 : begin;
-      if (end <= b) continue;
-      seen[i] = 1;
-      inc[i] = cum[end]! - cum[b]!;
+      const from = b < 0 ? 0 : b;
+      if (e <= from) continue;
+      stepSeen[i] = 1;
+      inc[i] = vs[e]! - vs[from]!;
       // the time the growth was measured over: a rate is exact for a steady counter, also where it starts
-      window[i] = ts[end]! - ts[b]!;
+      window[i] = ts[e]! - ts[from]!;
     }
     return { inc, window };
   };
@@ -312,18 +331,30 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
         if (j < size) {
           // the step of each sample, walked forward (samples are in time order): the smallest b
           // whose step end (first + b × step) is at or after the sample; one loop per function
+          // (the step's aggregate and count are kept in locals, stored when the next step begins)
           let b = Math.ceil((ts[j]! - first) / step);
           let stepEnd = first + b * step;
+          let a = agg[b]!;
+          let c = cnt[b]!;
           if (fn === 'min' || fn === 'max') {
             const min = fn === 'min';
             for (; j < size; j++) {
               const t = ts[j]!;
               if (t > last) break;
-              while (t > stepEnd) stepEnd = first + ++b * step;
+              if (t > stepEnd) {
+                agg[b] = a;
+                cnt[b] = c;
+                do stepEnd = first + ++b * step;
+                while (t > stepEnd);
+                a = agg[b]!;
+                c = cnt[b]!;
+              }
               const v = vs[j]!;
-              if (min ? v < agg[b]! : v > agg[b]!) agg[b] = v;
-              cnt[b]!++;
+              if (min ? v < a : v > a) a = v;
+              c++;
             }
+            agg[b] = a;
+            cnt[b] = c;
           } else if (fn === 'last') {
             for (; j < size; j++) {
               const t = ts[j]!;
@@ -336,10 +367,19 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
             for (; j < size; j++) {
               const t = ts[j]!;
               if (t > last) break;
-              while (t > stepEnd) stepEnd = first + ++b * step;
-              agg[b]! += vs[j]!;
-              cnt[b]!++;
+              if (t > stepEnd) {
+                agg[b] = a;
+                cnt[b] = c;
+                do stepEnd = first + ++b * step;
+                while (t > stepEnd);
+                a = agg[b]!;
+                c = cnt[b]!;
+              }
+              a += vs[j]!;
+              c++;
             }
+            agg[b] = a;
+            cnt[b] = c;
           }
         }
         for (let i = 0; i < n; i++) {
