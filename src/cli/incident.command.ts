@@ -2,15 +2,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { INCIDENT_SEVERITIES, INCIDENT_STATUSES, incidentDetailSchema, incidentListSchema, type IncidentDetail, type IncidentEvent, type IncidentPatch } from '../shared/incident.schema.ts';
 import { apiPath } from './api-client.ts';
 import { connect } from './config.ts';
-import { positiveInt } from './options.ts';
+import { oneOf, positiveInt } from './options.ts';
 import { CliError, note, outputOption, print, printData, printList, renderTable, shortTime, type OutputFormat } from './output.ts';
-
-function oneOf<T extends string>(values: readonly T[]) {
-  return (value: string): T => {
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected one of ${values.join(', ')}`);
-    return value as T;
-  };
-}
 
 function incidentId(value: string): number {
   const n = Number(value.replace(/^#/, ''));

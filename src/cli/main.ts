@@ -7,6 +7,7 @@ import { registerDemoCommand } from './demo.command.ts';
 import { registerIncidentCommands } from './incident.command.ts';
 import { registerLoginCommand } from './login.command.ts';
 import { registerOnCallCommand } from './oncall.command.ts';
+import { registerPostmortemCommands } from './postmortem.command.ts';
 import { CliError } from './output.ts';
 import { registerQuotaCommands } from './quotas.command.ts';
 import { registerResourceCommands } from './resource.command.ts';
@@ -37,6 +38,7 @@ registerQuotaCommands(program);
 registerAlertingCommands(program);
 registerIncidentCommands(program);
 registerOnCallCommand(program);
+registerPostmortemCommands(program);
 registerSloCommands(program);
 registerSurveyCommands(program);
 
