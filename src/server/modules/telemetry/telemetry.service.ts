@@ -116,6 +116,16 @@ export function createTelemetryService(deps: {
     const list = [...services];
     if (list.length) for (const fn of dataListeners) fn(list);
   };
+  /**
+   * Writes the RED totals ingest left for later (a route's totals are written at most once a
+   * second) and tells the data listeners of their services, so rules on red.* evaluate them at
+   * once. Run every few hundred milliseconds: it bounds how late red.* can be.
+   */
+  function flushRed(): string[] {
+    const services = red.flush(deps.metrics, now());
+    told(services);
+    return services;
+  }
   /** Discovered services and when their last sighting was written (at most once a minute each). */
   const sighted = new Map<string, number>();
 
@@ -321,7 +331,10 @@ export function createTelemetryService(deps: {
       const accepted = deps.traces.append(spans);
       await recordExceptions(deps.exceptions, deps.exceptionRules, exceptionsFromSpans(spans));
       red.observe(spans);
-      told(new Set(spans.map((r) => r.service)));
+      // RED totals of these services are written now (unless written in the last second), so rules on red.* see these spans
+      const services = new Set(spans.map((r) => r.service));
+      red.flush(deps.metrics, now(), { services });
+      told(services);
       return { accepted, rejected: rejections.count, messages: rejections.messages('span') };
     },
 
@@ -413,9 +426,11 @@ export function createTelemetryService(deps: {
       return { oldest: t - 7 * 24 * 3600_000, newest: t + 10 * 60_000, now: t };
     },
 
+    flushRed,
+
     /** Periodic upkeep: writes closed chunks, persists the head when due, removes expired data a bit at a time. */
     maintain(): void {
-      red.flush(deps.metrics, now());
+      flushRed();
       deps.metrics.flush();
       if (now() - lastCheckpoint >= CHECKPOINT_MS) {
         deps.metrics.checkpoint();
