@@ -46,8 +46,7 @@ export function shortDuration(ms: number): string {
  * 99.9996% never reads as 100%: "98%", "99.953%".
  */
 export function percentText(ratio: number): string {
-  // a hair over the floor: 1 − 0.999 is 0.000999…9 in floating point, and reads 0.1%
-  return `${Math.floor(ratio * 100_000 + 1e-6) / 1000}%`;
+  return `${Math.floor(ratio * 100_000) / 1000}%`;
 }
 
 /** The budget left as a share: "43%", "4.5%", "-1,900%". */
@@ -69,9 +68,10 @@ export function budgetText(s: Pick<SloFigures, 'window' | 'errorBudget' | 'budge
   return `${budgetPercentText(s.budgetRemaining)} (${budgetTimeText(s)})`;
 }
 
-/** A burn rate: "20×", "14.4×", "0.5×", "—" without events. */
+/** A burn rate: "20×", "0.5×", "—" without events. */
 export function burnText(rate: number | null): string {
-  return rate === null ? '—' : `${oneDecimal.format(rate)}×`;
+  if (rate === null) return '—';
+  return `${rate >= 10 ? whole.format(rate) : oneDecimal.format(rate)}×`;
 }
 
 /** The state of one of an SLO's burn-rate alerts: `off` (not on in its spec), `ok` (not open), or the open alert's state. */

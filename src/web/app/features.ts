@@ -8,6 +8,7 @@ import { identityFeature } from '../features/identity/feature.ts';
 import { inboxFeature } from '../features/inbox/feature.ts';
 import { incidentsFeature } from '../features/incidents/feature.ts';
 import { onCallFeature } from '../features/oncall/feature.ts';
+import { postmortemsFeature } from '../features/postmortems/feature.ts';
 import { resourcesFeature } from '../features/resources/feature.ts';
 import { surveysFeature } from '../features/surveys/feature.ts';
 import { telemetryFeature } from '../features/telemetry/feature.ts';
@@ -17,4 +18,4 @@ import { telemetryFeature } from '../features/telemetry/feature.ts';
  * A new capability adds its folder with a feature.ts and one line here: its pages, navigation links
  * and service-page tabs follow.
  */
-export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature, alertingFeature, onCallFeature, incidentsFeature, surveysFeature];
+export const features: WebFeature[] = [homeFeature, inboxFeature, catalogFeature, changesFeature, resourcesFeature, identityFeature, auditFeature, telemetryFeature, alertingFeature, onCallFeature, incidentsFeature, postmortemsFeature, surveysFeature];

@@ -12,6 +12,7 @@ import { TimeAgo } from '../../app/ui/time.tsx';
 import type { ActivityEntry } from '../../app/types.ts';
 import { useResourceList } from '../catalog/catalog.api.ts';
 import { ChangeRequestTable } from '../changes/change-request-list.tsx';
+import { OverdueActionItems } from '../postmortems/overdue-action-items.tsx';
 
 function Section({ title, more, children }: { title: string; more?: { to: string; label: string }; children: ReactNode }) {
   return (
@@ -156,6 +157,11 @@ export default function HomePage() {
         <Section title="Your open change requests" more={{ to: '/change-requests?view=outbox', label: 'All yours' }}>
           <ChangeRequestTable filter={{ mine: true, state: 'open', limit: 10 }} compact empty={<EmptyState title="You have no open change requests">Propose a change from any service or team page.</EmptyState>} />
         </Section>
+        {teams.length > 0 && (
+          <Section title="Overdue action items" more={{ to: '/action-items?overdue=1', label: 'All action items' }}>
+            <OverdueActionItems teams={teams} />
+          </Section>
+        )}
         {teams.length > 0 && (
           <Section title="Recent activity on your teams’ resources">
             <Activity />

@@ -8,8 +8,10 @@ import { canWrite, useMe } from '../../app/session.tsx';
 import { AppLink, serviceUrl, teamUrl } from '../../app/ui/links.tsx';
 import { NotFound } from '../../app/ui/not-found.tsx';
 import { PageHeader, useDocumentTitle } from '../../app/ui/page.tsx';
+import { TextPostForm } from '../../app/ui/text-post-form.tsx';
 import { ErrorState, PageLoader } from '../../app/ui/states.tsx';
 import { formatDate, TimeAgo } from '../../app/ui/time.tsx';
+import { IncidentPostmortem } from '../postmortems/incident-postmortem.tsx';
 import { duration, IncidentSeverityBadge, IncidentStatusBadge } from './incident-badges.tsx';
 import { incidentQuery, incidentsKey, INCIDENTS_REFRESH_MS, INCIDENT_STATUSES, type IncidentDetail, type IncidentEvent, type IncidentStatus } from './incidents.api.ts';
 
@@ -182,36 +184,15 @@ function IncidentForm({ incident }: { incident: IncidentDetail }) {
 
 function NoteBox({ id }: { id: number }) {
   const queryClient = useQueryClient();
-  const [text, setText] = useState('');
-  const add = useMutation({
-    mutationFn: () => api<IncidentDetail>(`/incidents/${id}/notes`, { method: 'POST', body: { text: text.trim() } }),
-    onSuccess: (updated) => {
-      queryClient.setQueryData(incidentQuery(id).queryKey, updated);
-      setText('');
-    },
-  });
   return (
-    <form
-      aria-label="Add a note"
-      onSubmit={(e) => {
-        e.preventDefault();
-        add.mutate();
-      }}
-    >
-      <Stack gap={6}>
-        <Textarea label="Note" placeholder="What you tried, what you learned" autosize minRows={2} value={text} onChange={(e) => setText(e.currentTarget.value)} maxLength={10_000} />
-        {add.error && (
-          <Text c="red" size="sm" role="alert">
-            {errorMessage(add.error)}
-          </Text>
-        )}
-        <Group>
-          <Button type="submit" size="xs" variant="light" loading={add.isPending} disabled={!text.trim()}>
-            Add note
-          </Button>
-        </Group>
-      </Stack>
-    </form>
+    <TextPostForm
+      formLabel="Add a note"
+      label="Note"
+      placeholder="What you tried, what you learned"
+      maxLength={10_000}
+      button="Add note"
+      send={async (text) => queryClient.setQueryData(incidentQuery(id).queryKey, await api<IncidentDetail>(`/incidents/${id}/notes`, { method: 'POST', body: { text } }))}
+    />
   );
 }
 
@@ -256,6 +237,7 @@ export default function IncidentPage() {
           Started {formatDate(incident.startedAt)} · {incident.resolvedAt ? `resolved ${formatDate(incident.resolvedAt)} after ${duration(incident.startedAt, incident.resolvedAt)}` : `open for ${duration(incident.startedAt, null)}`} · opened by{' '}
           {incident.openedBy === 'alert' ? 'an alert' : incident.openedBy} · commander: {incident.commander ?? 'none'}
         </Text>
+        <IncidentPostmortem incident={incident.id} canWrite={mine} />
       </PageHeader>
       <SimpleGrid cols={{ base: 1, lg: 2 }} spacing="xl">
         <Stack gap="lg">
