@@ -46,7 +46,8 @@ export function shortDuration(ms: number): string {
  * 99.9996% never reads as 100%: "98%", "99.953%".
  */
 export function percentText(ratio: number): string {
-  return `${Math.floor(ratio * 100_000) / 1000}%`;
+  // a hair over the floor: 1 − 0.999 is 0.000999…9 in floating point, and reads 0.1%
+  return `${Math.floor(ratio * 100_000 + 1e-6) / 1000}%`;
 }
 
 /** The budget left as a share: "43%", "4.5%", "-1,900%". */
@@ -68,10 +69,9 @@ export function budgetText(s: Pick<SloFigures, 'window' | 'errorBudget' | 'budge
   return `${budgetPercentText(s.budgetRemaining)} (${budgetTimeText(s)})`;
 }
 
-/** A burn rate: "20×", "0.5×", "—" without events. */
+/** A burn rate: "20×", "14.4×", "0.5×", "—" without events. */
 export function burnText(rate: number | null): string {
-  if (rate === null) return '—';
-  return `${rate >= 10 ? whole.format(rate) : oneDecimal.format(rate)}×`;
+  return rate === null ? '—' : `${oneDecimal.format(rate)}×`;
 }
 
 /** The state of one of an SLO's burn-rate alerts: `off` (not on in its spec), `ok` (not open), or the open alert's state. */

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { contactPointSpecSchema, type ContactPointSpec } from '../../../shared/alerting.schema.ts';
 import { ManualClock } from '../../platform/clock.ts';
 import type { Db } from '../../platform/db.ts';
@@ -317,6 +317,24 @@ describe.each(databases)('notification outbox on %s', (dbKind) => {
     expect((await rowsOf())[0]).toMatchObject({ state: 'pending', attempts: 1, last_error: 'no answer within 200 ms' });
     stalled.closeAllConnections();
     await new Promise<void>((resolve) => stalled.close(() => resolve()));
+  });
+
+  it('sends through the global fetch of the moment, not the one there was when the outbox was made', async () => {
+    const outbox = outboxWith();
+    const original = globalThis.fetch;
+    const seen: string[] = [];
+    vi.stubGlobal('fetch', ((input: string | URL | Request, init?: RequestInit) => {
+      seen.push(String(input));
+      return original(input, init);
+    }) as typeof fetch);
+    try {
+      await outbox.enqueue([item('hook', 'k', notification('checkout', [alert('a')]))]);
+      expect(await outbox.deliverDue()).toBe(1);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(seen).toEqual([`${receiver.url}/alerts`]);
+    expect(receiver.received).toHaveLength(1);
   });
 
   it('a 429 waits as long as Retry-After says (up to the 5-minute cap)', async () => {

@@ -33,6 +33,10 @@ export interface OutboxDeps {
   loadContactPoint(owner: string, name: string): Promise<ContactPointSpec | null>;
   /** Email contact points send through this (the server's ETHOS_SMTP_URL); without it they fail. */
   mail?: MailTransport;
+  /**
+   * Sends one HTTP request (webhook, Slack, PagerDuty, Teams). Default: the global `fetch`, looked
+   * up at each send, so a replacement installed after the outbox was made (tests, a proxy agent) is used.
+   */
   fetch?: typeof fetch;
   /** Deliveries in flight at once (default 32). */
   concurrency?: number;
@@ -82,7 +86,7 @@ const NEVER_ENDS = '0001-01-01T00:00:00Z';
 export function createOutbox(deps: OutboxDeps) {
   const { db, clock } = deps;
   const pg = isPostgres(db);
-  const doFetch = deps.fetch ?? fetch;
+  const doFetch: typeof fetch = (input, init) => (deps.fetch ?? globalThis.fetch)(input, init);
   const concurrency = Math.max(1, deps.concurrency ?? 32);
   const batchSize = concurrency * 4;
   const maxAttempts = Math.max(1, deps.maxAttempts ?? 25);

@@ -9,6 +9,8 @@ export interface ChartSeries {
   label: string;
   color: string;
   values: (number | null)[];
+  /** Dashes and gaps, in pixels, for a line drawn dashed (a threshold); none: solid. */
+  dash?: number[];
 }
 
 // Mantine's shade 6 of its palette, in an order that keeps neighbours apart
@@ -42,12 +44,19 @@ function extreme(values: (number | null)[], pick: (a: number, b: number) => numb
  * a series can be hidden from the chart.
  */
 export function MetricChart({ result, unit, name, height = 280 }: { result: MetricQueryResult; unit: { unit: string; perSecond: boolean }; name: string; height?: number }) {
+  const series = useMemo<ChartSeries[]>(() => result.series.map((s, i) => ({ label: seriesLabel(s.labels), color: COLORS[i % COLORS.length]!, values: s.values })), [result.series]);
+  return <SeriesChart times={result.times} step={result.step} series={series} name={name} height={height} format={(v) => formatValue(v, unit)} />;
+}
+
+/**
+ * Lines over time on one axis, as MetricChart draws a metric's: the uPlot chart where a canvas can
+ * be drawn, and always the table of each series. `format` writes a value ("—" for none).
+ */
+export function SeriesChart({ times, step, series, name, format, height = 280 }: { times: number[]; step: number; series: ChartSeries[]; name: string; format(v: number | null): string; height?: number }) {
   const [drawable] = useState(canDraw);
   const [cursor, setCursor] = useState<number | null>(null);
   const [hidden, setHidden] = useState<ReadonlySet<string>>(() => new Set());
-  const series = useMemo<ChartSeries[]>(() => result.series.map((s, i) => ({ label: seriesLabel(s.labels), color: COLORS[i % COLORS.length]!, values: s.values })), [result.series]);
-  const at = cursor === null ? null : result.times[cursor];
-  const format = (v: number | null) => formatValue(v, unit);
+  const at = cursor === null ? null : times[cursor];
   const toggle = (label: string) =>
     setHidden((h) => {
       const next = new Set(h);
@@ -59,7 +68,7 @@ export function MetricChart({ result, unit, name, height = 280 }: { result: Metr
     <Box>
       {drawable && (
         <Suspense fallback={<Box h={height} />}>
-          <UplotChart times={result.times} step={result.step} series={series} hidden={hidden} height={height} formatValue={format} onCursor={setCursor} />
+          <UplotChart times={times} step={step} series={series} hidden={hidden} height={height} formatValue={format} onCursor={setCursor} />
         </Suspense>
       )}
       <Table.ScrollContainer minWidth={0} mt="xs">

@@ -61,7 +61,7 @@ export default function UplotChart({ times, step, series, hidden, height, format
   const latest = useRef({ formatValue, onCursor, times, series, step });
   latest.current = { formatValue, onCursor, times, series, step };
   // a new plot when the lines or the colours change; new values alone go through setData
-  const shape = JSON.stringify([scheme, height, series.map((s) => [s.label, s.color])]);
+  const shape = JSON.stringify([scheme, height, series.map((s) => [s.label, s.color, s.dash])]);
 
   useEffect(() => {
     const el = box.current!;
@@ -85,6 +85,7 @@ export default function UplotChart({ times, step, series, hidden, height, format
           label: s.label,
           stroke: s.color,
           width: 1.5,
+          ...(s.dash ? { dash: s.dash } : {}),
           show: !hidden.has(s.label),
           value: (_u: uPlot, v: number | null) => (v === null ? '—' : latest.current.formatValue(v)),
           gaps: (u: uPlot, seriesIdx: number, _i0: number, _i1: number, nullGaps: uPlot.Series.Gaps) => {

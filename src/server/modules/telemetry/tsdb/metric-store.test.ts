@@ -71,6 +71,32 @@ describe('the metrics store', () => {
     store.close();
   });
 
+  it('reads each sample once while a chunk goes from open (its snapshot written) to closed in memory to written', () => {
+    const dir = newDir();
+    const store = open(dir, { chunkSamples: 10 });
+    let next = 0;
+    const add = (count: number) => {
+      store.append(Array.from({ length: count }, () => gauge('queue', NOW - 60_000 + next * 1000, next++)));
+    };
+    const all = () => samplesOf(store, 'queue').map(([, v]) => v);
+    const upTo = (count: number) => Array.from({ length: count }, (_, i) => i);
+    add(6);
+    // the open chunk's snapshot goes to the database, and the chunk grows on in memory
+    store.checkpoint();
+    add(2);
+    expect(all()).toEqual(upTo(8));
+    // it closes (still in memory, its snapshot of 6 samples in the database) and a new one opens
+    add(4);
+    expect(all()).toEqual(upTo(12));
+    // the closed chunk replaces its snapshot; the open one gets a snapshot of its own
+    store.checkpoint();
+    add(1);
+    expect(all()).toEqual(upTo(13));
+    store.flush();
+    expect(all()).toEqual(upTo(13));
+    store.close();
+  });
+
   it('replays the log up to a torn last record and stores nothing twice after a checkpoint', () => {
     const dir = newDir();
     const a = open(dir);

@@ -291,7 +291,8 @@ export class MetricStore {
            unit = CASE WHEN excluded.unit <> '' THEN excluded.unit ELSE metrics.unit END,
            description = CASE WHEN excluded.description <> '' THEN excluded.description ELSE metrics.description END`,
       ),
-      chunksOf: this.db.prepare('SELECT min_t, data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? ORDER BY min_t'),
+      // the chunks' bytes alone (pluck: no object per row), those starting before the first chunk in memory
+      chunksOf: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? AND min_t < ? ORDER BY min_t').pluck(),
       deleteOld: this.db.prepare('DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)'),
       insertRollup: this.db.prepare('INSERT OR REPLACE INTO rollups (res, series_id, min_t, max_t, data) VALUES (?, ?, ?, ?, ?)'),
       rollupsOf: this.db.prepare('SELECT data FROM rollups WHERE res = ? AND series_id = ? AND max_t > ? AND min_t <= ? ORDER BY min_t'),
@@ -850,13 +851,10 @@ export class MetricStore {
     // a series' samples only ever move forward in time, so every earlier chunk ends before the open
     // one starts: a window the open chunk covers needs no database read (the usual alert evaluation)
     if (open && open.firstT <= from) return s.lastT >= from ? [open.bytes()] : [];
-    const out: Uint8Array[] = [];
-    const rows = this.stmts.chunksOf.all(seriesId, from, to) as { min_t: number; data: Buffer }[];
-    for (const row of rows) {
-      // chunks in memory win over their snapshots in the database (same start, fewer samples)
-      if (open?.firstT === row.min_t || s.pending?.some((c) => c.minT === row.min_t)) continue;
-      out.push(row.data);
-    }
+    // chunks in memory win over their snapshots in the database (same start, fewer samples); the
+    // database has no other chunk starting after the first of them
+    const inMemoryFrom = s.pending?.[0]?.minT ?? open?.firstT ?? Infinity;
+    const out = this.stmts.chunksOf.all(seriesId, from, to, inMemoryFrom) as Uint8Array[];
     for (const c of s.pending ?? []) if (c.maxT >= from && c.minT <= to) out.push(c.bytes);
     if (open && s.lastT >= from && open.firstT <= to) out.push(open.bytes());
     return out;

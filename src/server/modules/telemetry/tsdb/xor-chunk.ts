@@ -117,7 +117,8 @@ function firstBase(v0: number, mode: number): number {
 }
 
 /**
- * What the encoder and the decoder of a chunk both track of its values.
+ * What the encoder of a chunk tracks of its values, and the decoder ({@link decodeSamples}) in
+ * its own locals.
  * @remarks Both sides must change it by the same steps, or every later value decodes wrong.
  */
 abstract class ValueState {
@@ -421,223 +422,234 @@ function corrupt(what: string): RangeError {
   return new RangeError(`corrupt chunk: ${what}`);
 }
 
-/** Reads a chunk sample by sample; reads past the end yield zero bits and fail at the sample's end. */
-class ChunkReader extends ValueState {
-  readonly count: number;
-  t = 0;
-  v = NaN;
-  private pos = HEADER_BYTES * 8;
-  private readonly endBits: number;
-  private left: number;
-  private started = false;
-  private delta = 0;
+/**
+ * Zero bytes after a chunk's copy: reads past its end yield zero bits, and one sample's reads end
+ * at most 23 bytes past it (timestamp 57 bits, a switch 9, an XOR 77, a peek 5 bytes) before the
+ * sample is found truncated.
+ */
+const PAD_BYTES = 32;
+/** The chunk being decoded, copied, with PAD_BYTES zeros after it. */
+let padded = new Uint8Array(1024);
+/** How many samples {@link decodeSamples} wrote before the damage it last threw on. */
+let decodedBeforeDamage = 0;
 
-  /** @throws RangeError if the header is missing or of an unknown version. */
-  constructor(private readonly buf: Uint8Array) {
-    super();
-    this.endBits = buf.length * 8;
-    this.count = this.left = chunkSampleCount(buf);
+function damage(what: string, decoded: number): RangeError {
+  decodedBeforeDamage = decoded;
+  return corrupt(what);
+}
+
+/** The 32 bits from bit `pos` of b as an int32 (the first bit is the sign). */
+function peekBits(b: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const o = pos & 7;
+  const w = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
+  return o === 0 ? w : (w << o) | (b[i + 4]! >>> (8 - o));
+}
+
+/**
+ * Decodes a chunk's samples in order into ts and vs from index `offset`, stopping after the first
+ * sample later than `stopAfter`; returns how many it wrote.
+ * @remarks One function with its state in locals, for speed: it takes the steps of
+ * {@link ValueState} (a mode switch carries the baseline over as `switchMode` does) and must keep
+ * doing so. @throws RangeError on damage, {@link decodedBeforeDamage} telling the samples before it.
+ */
+function decodeSamples(bytes: Uint8Array, ts: Float64Array, vs: Float64Array, offset: number, stopAfter: number): number {
+  const count = chunkSampleCount(bytes);
+  if (offset + count > ts.length || offset + count > vs.length) throw new RangeError(`no room for ${count} samples at ${offset}`);
+  const size = bytes.length;
+  if (padded.length < size + PAD_BYTES) padded = new Uint8Array(2 * size + PAD_BYTES);
+  const b = padded;
+  b.set(bytes);
+  b.fill(0, size, size + PAD_BYTES);
+  const endBits = size * 8;
+  let pos = HEADER_BYTES * 8;
+  let k = offset;
+  if (count === 0) {
+    if (endBits - pos >= 8) throw damage('bytes after the last sample', 0);
+    return 0;
   }
 
-  /**
-   * Decodes the next sample into t and v; false when all have been read, after checking that the
-   * last one ended in the last byte.
-   */
-  next(): boolean {
-    if (this.left === 0) {
-      if (this.endBits - this.pos >= 8) throw corrupt('bytes after the last sample');
-      return false;
-    }
-    if (this.started) {
-      this.readTimestamp();
-      this.readValue();
-    } else {
-      this.readFirst();
-      this.started = true;
-    }
-    if (this.pos > this.endBits) throw corrupt('truncated');
-    this.left--;
-    return true;
+  const modeByte = peekBits(b, pos) >>> 24;
+  pos += 8;
+  let mode = modeByte & ~COUNTER_FLAG;
+  if (mode > MAX_SCALE && mode !== RAW) throw damage(`unknown value mode ${modeByte}`, 0);
+  const counter = mode !== modeByte;
+  let t = 0;
+  for (let shift = 1, i = 0; ; i++, shift *= 128) {
+    if (i === 8) throw damage('first timestamp is too long', 0);
+    const byte = peekBits(b, pos) >>> 24;
+    pos += 8;
+    t += (byte & 0x7f) * shift;
+    if (byte < 128) break;
   }
-
-  private readFirst(): void {
-    const modeByte = this.read(8);
-    const mode = modeByte & ~COUNTER_FLAG;
-    if (mode > MAX_SCALE && mode !== RAW) throw corrupt(`unknown value mode ${modeByte}`);
-    this.counter = mode !== modeByte;
-    let t = 0;
-    for (let shift = 1, i = 0; ; i++, shift *= 128) {
-      if (i === 8) throw corrupt('first timestamp is too long');
-      const b = this.read(8);
-      t += (b & 0x7f) * shift;
-      if (b < 128) break;
-    }
-    if (t > Number.MAX_SAFE_INTEGER) throw corrupt('first timestamp is not a safe integer');
-    this.cHi = this.read(32);
-    this.cLo = this.read(32);
-    scratchU32[HI] = this.cHi;
-    scratchU32[LO] = this.cLo;
-    const v = scratchF64[0]!;
-    this.setMode(mode);
-    if (mode !== RAW) {
-      if (!fitsDecimal(v, mode) && !isSpecial(v)) throw corrupt(`first value does not fit mode ${mode}`);
-      this.base = firstBase(v, mode);
-    }
-    this.t = t;
-    this.v = v;
+  if (t > Number.MAX_SAFE_INTEGER) throw damage('first timestamp is not a safe integer', 0);
+  let cHi = peekBits(b, pos);
+  let cLo = peekBits(b, pos + 32);
+  pos += 64;
+  scratchU32[HI] = cHi;
+  scratchU32[LO] = cLo;
+  let v = scratchF64[0]!;
+  let scale = mode === RAW ? 1 : POW10[mode]!;
+  let base = 0;
+  let prevD = 0;
+  if (mode !== RAW) {
+    if (!fitsDecimal(v, mode) && !isSpecial(v)) throw damage(`first value does not fit mode ${mode}`, 0);
+    base = firstBase(v, mode);
   }
+  if (pos > endBits) throw damage('truncated', 0);
+  ts[k] = t;
+  vs[k] = v;
+  k++;
+  if (t > stopAfter) return 1;
 
-  private readTimestamp(): void {
-    const w = this.peek();
+  let delta = 0;
+  let winLead = 0;
+  let winTrail = 0;
+  for (let left = count - 1; left > 0; left--) {
+    let w = peekBits(b, pos);
+    // the value's code starts in the same 32 bits after the usual short timestamp codes: its first
+    // 22 bits are all a value code reads from its word (longer fields are read at their position)
+    let valueWord: number;
     if (w >= 0) {
-      this.pos += 1;
+      pos += 1;
+      valueWord = w << 1;
     } else {
       const ones = Math.clz32(~w);
+      valueWord = w << 8;
       if (ones === 1) {
-        this.delta += (w << 2) >> 26;
-        this.pos += 8;
+        delta += (w << 2) >> 26;
+        pos += 8;
       } else if (ones === 2) {
-        this.delta += (w << 3) >> 19;
-        this.pos += 16;
+        delta += (w << 3) >> 19;
+        pos += 16;
       } else if (ones === 3) {
-        this.delta += (w << 4) >> 12;
-        this.pos += 24;
+        delta += (w << 4) >> 12;
+        pos += 24;
       } else {
-        this.pos += 4;
-        this.delta = this.read(21) * TWO_32 + this.read(32);
+        delta = (peekBits(b, pos + 4) >>> 11) * TWO_32 + (peekBits(b, pos + 25) >>> 0);
+        pos += 57;
       }
-      if (this.delta < 0) throw corrupt('timestamps go backwards');
+      if (ones > 1) valueWord = peekBits(b, pos);
+      if (delta < 0) throw damage('timestamps go backwards', k - offset);
     }
-    this.t += this.delta;
-    if (this.t > Number.MAX_SAFE_INTEGER) throw corrupt('timestamp is not a safe integer');
-  }
+    t += delta;
+    if (t > Number.MAX_SAFE_INTEGER) throw damage('timestamp is not a safe integer', k - offset);
 
-  private readValue(): void {
     for (;;) {
-      if (this.mode === RAW) {
-        this.readXor();
-        return;
+      w = valueWord;
+      if (mode === RAW) {
+        if (w >= 0) {
+          pos += 1;
+        } else {
+          let len: number;
+          let trail: number;
+          if ((w & 0x4000_0000) === 0) {
+            pos += 2;
+            len = 64 - winLead - winTrail;
+            trail = winTrail;
+          } else {
+            const lead = (w >>> 25) & 31;
+            const lenField = (w >>> 19) & 63;
+            len = lenField === 0 ? 64 : lenField;
+            if (lead + len > 64) throw damage('impossible XOR window', k - offset);
+            pos += 13;
+            trail = 64 - lead - len;
+            winLead = lead;
+            winTrail = trail;
+          }
+          let mhi = 0;
+          let mlo: number;
+          if (len > 32) {
+            mhi = peekBits(b, pos) >>> (64 - len);
+            mlo = peekBits(b, pos + len - 32) >>> 0;
+          } else {
+            mlo = peekBits(b, pos) >>> (32 - len);
+          }
+          pos += len;
+          if (trail === 0) {
+            cHi ^= mhi;
+            cLo ^= mlo;
+          } else if (trail < 32) {
+            cHi ^= (mhi << trail) | (mlo >>> (32 - trail));
+            cLo ^= mlo << trail;
+          } else {
+            cHi ^= mlo << (trail - 32);
+          }
+        }
+        scratchU32[HI] = cHi;
+        scratchU32[LO] = cLo;
+        v = scratchF64[0]!;
+        break;
       }
-      const w = this.peek();
       let x: number;
       if (w >= 0) {
-        this.pos += 1;
+        pos += 1;
         x = 0;
       } else {
         const ones = Math.clz32(~w);
         if (ones === 1) {
           x = (w << 2) >> 27;
-          this.pos += 7;
+          pos += 7;
         } else if (ones === 2) {
           x = (w << 3) >> 22;
-          this.pos += 13;
+          pos += 13;
         } else if (ones === 3) {
           x = (w << 4) >> 14;
-          this.pos += 22;
+          pos += 22;
         } else if (ones === 4) {
-          this.pos += 5;
-          x = this.read(32) | 0;
+          x = peekBits(b, pos + 5);
+          pos += 37;
         } else {
           const op = (w >>> 23) & 15;
-          this.pos += 9;
+          pos += 9;
           if (op === OP_LITERAL) {
-            scratchU32[HI] = this.read(32);
-            scratchU32[LO] = this.read(32);
-            this.v = scratchF64[0]!;
-            return;
+            scratchU32[HI] = peekBits(b, pos);
+            scratchU32[LO] = peekBits(b, pos + 32);
+            pos += 64;
+            v = scratchF64[0]!;
+            break;
           }
           if (op === OP_WIDE) {
-            const negative = this.read(1) === 1;
-            const m = this.read(21) * TWO_32 + this.read(32);
-            this.takeDelta(negative ? -m : m);
-            return;
+            const m = (peekBits(b, pos + 1) >>> 11) * TWO_32 + (peekBits(b, pos + 22) >>> 0);
+            const d = peekBits(b, pos) < 0 ? -m : m;
+            pos += 54;
+            prevD = d;
+            base += d;
+            v = base / scale;
+            break;
           }
-          if (op !== RAW && (op <= this.mode || op > MAX_SCALE)) {
-            throw corrupt(`bad switch from value mode ${this.mode} to ${op}`);
+          if (op !== RAW && (op <= mode || op > MAX_SCALE)) throw damage(`bad switch from value mode ${mode} to ${op}`, k - offset);
+          if (op === RAW) {
+            scratchF64[0] = base / scale;
+            cHi = scratchU32[HI]!;
+            cLo = scratchU32[LO]!;
+            scale = 1;
+          } else {
+            const factor = POW10[op - mode]!;
+            base = scaleInt(base, factor);
+            prevD = scaleInt(prevD, factor);
+            scale = POW10[op]!;
           }
-          this.switchMode(op);
-          if (this.pos > this.endBits) throw corrupt('truncated');
+          mode = op;
+          if (pos > endBits) throw damage('truncated', k - offset);
+          valueWord = peekBits(b, pos);
           continue;
         }
       }
-      this.takeDelta(this.counter ? this.prevD + x : x);
-      return;
+      const d = counter ? prevD + x : x;
+      prevD = d;
+      base += d;
+      v = base / scale;
+      break;
     }
+    if (pos > endBits) throw damage('truncated', k - offset);
+    ts[k] = t;
+    vs[k] = v;
+    k++;
+    if (t > stopAfter) return k - offset;
   }
-
-  private takeDelta(d: number): void {
-    this.prevD = d;
-    this.base += d;
-    this.v = this.base / this.scale;
-  }
-
-  private readXor(): void {
-    const w = this.peek();
-    if (w >= 0) {
-      this.pos += 1;
-    } else {
-      let len: number;
-      let trail: number;
-      if ((w & 0x4000_0000) === 0) {
-        this.pos += 2;
-        len = 64 - this.winLead - this.winTrail;
-        trail = this.winTrail;
-      } else {
-        const lead = (w >>> 25) & 31;
-        const lenField = (w >>> 19) & 63;
-        len = lenField === 0 ? 64 : lenField;
-        if (lead + len > 64) throw corrupt('impossible XOR window');
-        this.pos += 13;
-        trail = 64 - lead - len;
-        this.winLead = lead;
-        this.winTrail = trail;
-      }
-      let mhi = 0;
-      let mlo: number;
-      if (len > 32) {
-        mhi = this.read(len - 32);
-        mlo = this.read(32);
-      } else {
-        mlo = this.read(len);
-      }
-      if (trail === 0) {
-        this.cHi ^= mhi;
-        this.cLo ^= mlo;
-      } else if (trail < 32) {
-        this.cHi ^= (mhi << trail) | (mlo >>> (32 - trail));
-        this.cLo ^= mlo << trail;
-      } else {
-        this.cHi ^= mlo << (trail - 32);
-      }
-    }
-    scratchU32[HI] = this.cHi;
-    scratchU32[LO] = this.cLo;
-    this.v = scratchF64[0]!;
-  }
-
-  /** The next 32 bits as an int32 (the first bit is the sign), not consumed. */
-  private peek(): number {
-    const b = this.buf;
-    const i = this.pos >>> 3;
-    const o = this.pos & 7;
-    if (i + 4 >= b.length) return this.peekNearEnd(i, o);
-    const w = (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!;
-    return o === 0 ? w : (w << o) | (b[i + 4]! >>> (8 - o));
-  }
-
-  /** Consumes n bits (1 <= n <= 32) and returns them unsigned. */
-  private read(n: number): number {
-    const w = this.peek();
-    this.pos += n;
-    return w >>> (32 - n);
-  }
-
-  private peekNearEnd(i: number, o: number): number {
-    const b = this.buf;
-    let w = 0;
-    for (let k = 0; k < 4; k++) w = (w << 8) | (i + k < b.length ? b[i + k]! : 0);
-    return o === 0 ? w : (w << o) | ((i + 4 < b.length ? b[i + 4]! : 0) >>> (8 - o));
-  }
+  if (endBits - pos >= 8) throw damage('bytes after the last sample', k - offset);
+  return k - offset;
 }
 
 /**
@@ -663,42 +675,42 @@ export function decodeChunk(
   from = -Infinity,
   to = Infinity,
 ): number {
-  const r = new ChunkReader(bytes);
+  const count = chunkSampleCount(bytes);
+  const t = new Float64Array(count);
+  const v = new Float64Array(count);
+  let n: number;
+  let error: unknown = null;
+  try {
+    n = decodeSamples(bytes, t, v, 0, to);
+  } catch (err) {
+    error = err;
+    n = decodedBeforeDamage;
+  }
   let calls = 0;
-  while (r.next()) {
-    if (r.t > to) return calls;
-    if (r.t >= from) {
-      fn(r.t, r.v);
+  for (let i = 0; i < n && t[i]! <= to; i++) {
+    if (t[i]! >= from) {
+      fn(t[i]!, v[i]!);
       calls++;
     }
   }
+  if (error) throw error;
   return calls;
 }
 
-/** All samples of a chunk as typed arrays. @throws RangeError as {@link decodeChunk} does. */
 /**
  * Decodes a chunk into `t` and `v` from index `offset` (they must have room for its
  * {@link chunkSampleCount} samples); returns how many it wrote. For readers that reuse buffers.
+ * @throws RangeError as {@link decodeChunk} does.
  */
 export function decodeChunkInto(bytes: Uint8Array, t: Float64Array, v: Float64Array, offset = 0): number {
-  const r = new ChunkReader(bytes);
-  if (offset + r.count > t.length || offset + r.count > v.length) throw new RangeError(`no room for ${r.count} samples at ${offset}`);
-  let i = offset;
-  while (r.next()) {
-    t[i] = r.t;
-    v[i] = r.v;
-    i++;
-  }
-  return i - offset;
+  return decodeSamples(bytes, t, v, offset, Infinity);
 }
 
+/** All samples of a chunk as typed arrays. @throws RangeError as {@link decodeChunk} does. */
 export function decodeChunkArrays(bytes: Uint8Array): { t: Float64Array; v: Float64Array } {
-  const r = new ChunkReader(bytes);
-  const t = new Float64Array(r.count);
-  const v = new Float64Array(r.count);
-  for (let i = 0; r.next(); i++) {
-    t[i] = r.t;
-    v[i] = r.v;
-  }
+  const count = chunkSampleCount(bytes);
+  const t = new Float64Array(count);
+  const v = new Float64Array(count);
+  decodeSamples(bytes, t, v, 0, Infinity);
   return { t, v };
 }
