@@ -30,11 +30,17 @@ export async function stopUi(t: TestContext): Promise<void> {
   await t.close();
 }
 
+/** The fetch of the test's process, before the UI's replaced it. */
+const realFetch = globalThis.fetch;
+
 /** Sends the UI's requests to `t`'s app, keeping the cookies it sets. */
 function installFetch(t: TestContext): void {
   context = t;
+  const networkFetch = realFetch;
   globalThis.fetch = (async (input: string | URL | Request, init: RequestInit = {}) => {
     const url = new URL(String(input), 'http://localhost');
+    // the server's own requests (the outbox calling a receiver on loopback) go to the network
+    if (url.host !== 'localhost') return networkFetch(input, init);
     const headers: Record<string, string> = { ...(init.headers as Record<string, string>) };
     if (jar.size) headers.cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await context!.app.inject({ method: (init.method ?? 'GET') as 'GET', url: url.pathname + url.search, headers, ...(init.body ? { payload: String(init.body) } : {}) });
