@@ -258,10 +258,7 @@ export function createPostmortems(deps: PostmortemDeps) {
       if (q.team) query = query.where('owner_key', '=', q.team.toLowerCase());
       if (q.status) query = query.where('status', '=', q.status);
       if (q.incident !== undefined) query = query.where('incident_id', '=', q.incident);
-      if (q.q) {
-        const matches = search.matches(q.q);
-        if (matches) query = query.where('status', '=', 'published').where(matches);
-      }
+      if (q.q) query = query.where('status', '=', 'published').where(search.matches(q.q));
       if (q.cursor) query = query.where('id', '<', Number(q.cursor));
       const rows = await query.execute();
       const page = rows.slice(0, q.limit);

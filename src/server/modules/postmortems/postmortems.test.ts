@@ -216,6 +216,10 @@ describe.each(databases)('postmortems on %s', (dbKind) => {
     expect((await list('?q=ledger', alice)).items).toEqual([]);
     expect((await list('?q=pool+kubernetes', alice)).items).toEqual([]);
     expect((await t.req('GET', `/api/v1/postmortems?q=${encodeURIComponent('"*) OR 1=1 --')}`, { as: alice })).status).toBe(200);
+    // stop words are left out on both databases: alone they find nothing, beside a word they change nothing
+    expect((await list('?q=the', alice)).items).toEqual([]);
+    expect((await list('?q=the+pool', alice)).items.map((p) => p.id)).toEqual([pmId]);
+    expect((await list('?q=%21%21%21', alice)).items).toEqual([]);
     // lessons are searched too
     expect((await list('?q=alert+minute', bob)).items.map((p) => p.id)).toEqual([pmId]);
     // the draft is still listed for its team without a search
