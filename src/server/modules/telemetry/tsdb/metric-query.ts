@@ -1,7 +1,7 @@
 import { AppError } from '../../../platform/errors.ts';
 import type { MetricStore, RollupCoverage, SeriesRef } from './metric-store.ts';
 import { decodeRollup, type Buckets } from './rollup.ts';
-import { chunkSampleCount, decodeChunkInto } from './xor-chunk.ts';
+import { ensureRoom, type SampleBuffers } from './decoded-chunks.ts';
 import type { MetricKind, SeriesPart } from './series-key.ts';
 
 /** How a query turns samples into one value per step. */
@@ -136,30 +136,10 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
 
   // one pair of buffers for every series' samples, grown as needed: a query over 1,000 series
   // decodes millions of samples without allocating per chunk
-  let scratchT = new Float64Array(4096);
-  let scratchV = new Float64Array(4096);
+  const buf: SampleBuffers = { t: new Float64Array(4096), v: new Float64Array(4096) };
   const plan = planSources(store.rollupCoverage(), step, q.instant, store.rawFrom);
   /** Reused for every rollup decoded (five columns: a gauge's). */
   const rollupScratch: Buckets = { cumulative: false, n: 0, t: new Float64Array(256), cols: Array.from({ length: 5 }, () => new Float64Array(256)) };
-  /** The raw samples of a series between lo and hi, decoded into the scratch buffers from `at`; returns how many. */
-  const samplesOf = (id: number, lo: number, hi: number, at = 0): number => {
-    const chunks = store.chunksOf(id, lo, hi);
-    let size = at;
-    for (const c of chunks) size += chunkSampleCount(c);
-    grow(size);
-    let k = at;
-    for (const c of chunks) k += decodeChunkInto(c, scratchT, scratchV, k);
-    return k - at;
-  };
-  const grow = (size: number) => {
-    if (size <= scratchT.length) return;
-    const t = new Float64Array(size * 2);
-    const v = new Float64Array(size * 2);
-    t.set(scratchT);
-    v.set(scratchV);
-    scratchT = t;
-    scratchV = v;
-  };
   /**
    * Calls `fn` with each rollup bucket of a series ending in (lo, hi], in time order, the columns
    * `cols` decoded; returns the time after which raw samples take over.
@@ -198,19 +178,19 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
     // (kept in an object: the loops below keep their counters in locals, which no closure shares)
     const rolledUp = { k: 0, prev: NaN, total: 0 };
     const rawFrom = bucketsOf(id, lo - 1, last, [0, 1], (t, cols, i) => {
-      grow(rolledUp.k + 1);
+      ensureRoom(buf, rolledUp.k + 1);
       rolledUp.total += cols[0]![i]!;
       rolledUp.prev = cols[1]![i]!;
-      scratchT[rolledUp.k] = t;
-      scratchV[rolledUp.k] = rolledUp.total;
+      buf.t[rolledUp.k] = t;
+      buf.v[rolledUp.k] = rolledUp.total;
       rolledUp.k++;
     });
     const rolled = rolledUp.k;
     let prev = rolledUp.prev;
     let total = rolledUp.total;
-    const size = samplesOf(id, rawFrom, last, rolled);
-    const ts = scratchT;
-    const vs = scratchV;
+    const size = store.readRaw(id, rawFrom, last, buf, rolled);
+    const ts = buf.t;
+    const vs = buf.v;
     // in place: vs becomes the running growth of the samples in range, which then move up to
     // follow the rolled-up buckets
     let j = rolled;
@@ -323,9 +303,9 @@ export function runMetricQuery(store: MetricStore, q: MetricQuery): QueryResult 
           }
           cnt[b]!++;
         });
-        const size = samplesOf(ref.id, Math.max(lo, rawFrom), last);
-        const ts = scratchT;
-        const vs = scratchV;
+        const size = store.readRaw(ref.id, Math.max(lo, rawFrom), last, buf);
+        const ts = buf.t;
+        const vs = buf.v;
         let j = 0;
         while (j < size && (ts[j]! < lo || ts[j]! <= rawFrom)) j++;
         if (j < size) {

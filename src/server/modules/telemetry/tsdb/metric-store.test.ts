@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runMetricQuery, type MetricQuery } from './metric-query.ts';
 import { MetricStore, type SampleInput } from './metric-store.ts';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');
@@ -18,17 +19,18 @@ function samplesOf(store: MetricStore, metric: string, labels: Record<string, st
   return out;
 }
 
+const dirs: string[] = [];
+const newDir = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'ethos-tsdb-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
 describe('the metrics store', () => {
-  const dirs: string[] = [];
   const open = (dir: string, extra: Partial<ConstructorParameters<typeof MetricStore>[0]> = {}) => new MetricStore({ dir, now: () => NOW, ...extra });
-  const newDir = () => {
-    const d = mkdtempSync(path.join(tmpdir(), 'ethos-tsdb-'));
-    dirs.push(d);
-    return d;
-  };
-  afterEach(() => {
-    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-  });
 
   it('keeps every accepted sample when the process dies without closing the store', () => {
     const dir = newDir();
@@ -161,5 +163,98 @@ describe('the metrics store', () => {
     const bytes = (store as unknown as { db: { prepare(sql: string): { get(): { b: number } } } }).db.prepare('SELECT SUM(length(data)) AS b FROM chunks').get().b;
     expect(bytes / (series * perSeries)).toBeLessThan(1.5);
     store.close();
+  });
+});
+
+describe('queries and the decoded-chunk cache', () => {
+  const meta = (metric: string, kind: 'gauge' | 'counter' = 'gauge') => [{ service: 'checkout', metric, kind, unit: '', description: '' }];
+  const lastPerMinute = (store: MetricStore, metric: string, from: number) =>
+    runMetricQuery(store, { service: 'checkout', metric, from, to: NOW, step: 60_000, fn: 'last' }).series[0]?.values.filter((v) => v !== null);
+
+  it('a query sees the samples written after an earlier query kept the series\' chunks in memory', () => {
+    const store = new MetricStore({ dir: newDir(), now: () => NOW, chunkSamples: 10 });
+    const from = NOW - 3600_000;
+    let next = 0;
+    // a sample a minute, its value its number: one per step of the queries
+    const add = (count: number) => store.append(Array.from({ length: count }, () => gauge('depth', from + 60_000 * ++next, next - 1)), meta('depth'));
+    const upTo = (count: number) => Array.from({ length: count }, (_, i) => i);
+    add(25);
+    store.flush();
+    // two chunks written, kept by the query; the open one (5 samples so far) is read as it is
+    expect(lastPerMinute(store, 'depth', from)).toEqual(upTo(25));
+    expect(store.decodedCache.chunks).toBe(2);
+    // the open chunk fills up and closes (in memory), a new one opens
+    add(10);
+    expect(lastPerMinute(store, 'depth', from)).toEqual(upTo(35));
+    store.flush();
+    add(3);
+    store.checkpoint();
+    expect(lastPerMinute(store, 'depth', from)).toEqual(upTo(38));
+    expect(lastPerMinute(store, 'depth', from)).toEqual(upTo(38));
+    expect(store.decodedCache.chunks).toBe(3);
+    store.close();
+  });
+
+  it('chunks removed by retention are neither answered nor kept in memory', () => {
+    let now = NOW;
+    const store = new MetricStore({ dir: newDir(), now: () => now, retentionMs: 3600_000, chunkSamples: 10 });
+    store.append(Array.from({ length: 100 }, (_, i) => gauge('old', NOW - 3000_000 + i * 1000, i)), meta('old'));
+    store.checkpoint();
+    const query: MetricQuery = { service: 'checkout', metric: 'old', from: NOW - 3600_000, to: NOW, step: 60_000, fn: 'count' };
+    expect(runMetricQuery(store, query).series[0]!.values.filter((v) => v !== null)).toHaveLength(3);
+    expect(store.decodedCache.chunks).toBe(9);
+    now = NOW + 3600_000;
+    store.removeExpired();
+    expect(store.decodedCache).toMatchObject({ bytes: 0, chunks: 0 });
+    expect(runMetricQuery(store, query).series[0]!.values.every((v) => v === null)).toBe(true);
+    store.close();
+  });
+
+  it('answers every query as a store without the cache does, with room for all chunks or for a few', () => {
+    // six hours of samples: two gauges (jittered times) and two counters (even times, one
+    // restarts), rolled up, the newest chunks closed in memory or still open
+    const budgets = [0, 12 * 1024, 24 * 1024, 64 * 2 ** 20];
+    const stores = budgets.map((decodedCacheBytes) => new MetricStore({ dir: newDir(), now: () => NOW, chunkSamples: 40, decodedCacheBytes }));
+    const counter = (t: number, v: number, pod: string): SampleInput => ({ series: { service: 'checkout', metric: 'requests', part: 'value', labels: { pod } }, kind: 'counter', t, v });
+    const from = NOW - 6 * 3600_000;
+    for (let batch = 0; batch < 12; batch++) {
+      const samples: SampleInput[] = [];
+      for (let i = batch * 60; i < (batch + 1) * 60; i++) {
+        const t = from + i * 30_000;
+        for (const pod of ['a', 'b']) {
+          samples.push(gauge('depth', t + ((i * 7919) % 9) - 4, Math.round(100 * (20 + 10 * Math.sin(i / (pod === 'a' ? 11 : 29)))) / 100, { pod }));
+          samples.push(counter(t, pod === 'b' && i >= 400 ? (i - 400) * 3 : i * (i % 4) + i, pod));
+        }
+      }
+      for (const store of stores) {
+        store.append(samples, [...meta('depth'), ...meta('requests', 'counter')]);
+        if (batch < 10) store.flush();
+        if (batch === 8) while (store.rollup(1e9));
+      }
+    }
+    const queries: MetricQuery[] = [];
+    for (const [f, t] of [[from, NOW], [NOW - 2 * 3600_000 - 7000, NOW - 1800_000]] as const) {
+      for (const step of [15_000, 60_000, 290_000, 300_000]) {
+        for (const fn of ['avg', 'max', 'last', 'count', 'sum'] as const) queries.push({ service: 'checkout', metric: 'depth', from: f, to: t, step, fn, by: ['pod'] });
+        for (const fn of ['rate', 'increase'] as const) queries.push({ service: 'checkout', metric: 'requests', from: f, to: t, step, fn });
+      }
+    }
+    // each query twice in a row (the second finds what the first kept), the whole list twice
+    for (let round = 0; round < 4; round++) {
+      for (const q of queries) {
+        const [plain, ...cached] = stores.map((store) => runMetricQuery(store, q));
+        expect(plain!.series.flatMap((s) => s.values).filter((v) => v !== null).length).toBeGreaterThan(5);
+        for (const c of cached) expect(c).toEqual(plain);
+      }
+      if (round % 2 === 0) queries.reverse();
+    }
+    const caches = stores.map((store) => store.decodedCache);
+    expect(caches[0]).toEqual({ bytes: 0, chunks: 0, hits: 0 });
+    caches.forEach((c, i) => expect(c.bytes).toBeLessThanOrEqual(budgets[i]!));
+    // the small ones were full, and served chunks too
+    for (const c of caches.slice(1)) expect(c.hits).toBeGreaterThan(20);
+    expect(caches[1]!.bytes).toBeGreaterThan(8 * 1024);
+    expect(caches[3]!.chunks).toBeGreaterThan(caches[2]!.chunks);
+    for (const store of stores) store.close();
   });
 });
