@@ -2,7 +2,7 @@ import { ActionIcon, Alert, Button, Card, Group, List, SimpleGrid, Stack, Text, 
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRef, useState, type FormEvent } from 'react';
-import { POSTMORTEM_SECTIONS, SECTION_LABELS, type PostmortemSection } from '../../../shared/postmortem.schema.ts';
+import { POSTMORTEM_SECTIONS, SECTION_LABELS, type PostmortemSection } from '../../../shared/postmortem-sections.ts';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
 import { BlamelessHints } from './postmortem-parts.tsx';
 import { namesQuery, postmortemQuery, refreshPostmortems, type PostmortemDetail } from './postmortems.api.ts';

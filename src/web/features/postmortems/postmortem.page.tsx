@@ -3,7 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useParams, useSearchParams } from 'react-router';
-import { POSTMORTEM_SECTIONS, SECTION_LABELS, type PostmortemRevision } from '../../../shared/postmortem.schema.ts';
+import { POSTMORTEM_SECTIONS, SECTION_LABELS } from '../../../shared/postmortem-sections.ts';
 import { api, ApiError, errorMessage } from '../../app/api.ts';
 import { canWrite, useMe } from '../../app/session.tsx';
 import { AppLink, ExternalLink, teamUrl } from '../../app/ui/links.tsx';
@@ -15,7 +15,7 @@ import { formatDate, TimeAgo } from '../../app/ui/time.tsx';
 import { incidentUrl } from '../incidents/incidents.api.ts';
 import { PostmortemEditor } from './postmortem-editor.tsx';
 import { ActionItemTable, PostmortemStatusBadge } from './postmortem-parts.tsx';
-import { ACTION_ITEM_TYPES, postmortemQuery, refreshPostmortems, revisionsQuery, type ActionItem, type PostmortemDetail, type PostmortemStatus } from './postmortems.api.ts';
+import { ACTION_ITEM_TYPES, postmortemQuery, refreshPostmortems, revisionsQuery, type ActionItem, type PostmortemDetail, type PostmortemRevision, type PostmortemStatus } from './postmortems.api.ts';
 
 /** What each status button does, in words. */
 const MOVES: Record<PostmortemStatus, string> = { draft: 'Back to draft', 'in-review': 'Send for review', published: 'Publish' };

@@ -1,5 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
 import { api } from '../../app/api.ts';
+import { POSTMORTEM_STATUSES } from '../../../shared/postmortem-sections.ts';
 import type {
   ActionItem,
   ActionItemStats,
@@ -14,14 +15,12 @@ import type {
 
 /*
  * feature.ts imports this module for its prefetches, so it ships in the app's entry script: only
- * queries and constants live here (types come from the shared schema without importing zod).
+ * queries and constants live here (types come from the shared schema, constants from postmortem-sections.ts: no zod).
  */
 
 export type { ActionItem, ActionItemStats, ActionItemStatus, ActionItemType, Digest, PostmortemDetail, PostmortemRevision, PostmortemStatus, PostmortemSummary };
 
-export const POSTMORTEM_STATUSES: PostmortemStatus[] = ['draft', 'in-review', 'published'];
-export const ACTION_ITEM_TYPES: ActionItemType[] = ['prevent', 'mitigate', 'detect', 'process'];
-export const ACTION_ITEM_STATUSES: ActionItemStatus[] = ['open', 'in-progress', 'done', 'wont-do'];
+export { ACTION_ITEM_STATUSES, ACTION_ITEM_TYPES, POSTMORTEM_SECTIONS, POSTMORTEM_STATUSES, SECTION_LABELS } from '../../../shared/postmortem-sections.ts';
 export const ACTION_ITEM_STATUS_LABELS: Record<ActionItemStatus, string> = { open: 'open', 'in-progress': 'in progress', done: 'done', 'wont-do': 'won’t do' };
 
 /** Which postmortems a list shows, as its address says (`/postmortems?q=pool&team=payments&status=draft`). */
@@ -37,7 +36,7 @@ export function postmortemFilter(search: URLSearchParams): PostmortemFilter {
   return {
     q: search.get('q')?.trim() || null,
     team: search.get('team')?.trim() || null,
-    status: (POSTMORTEM_STATUSES as string[]).includes(status) ? (status as PostmortemStatus) : null,
+    status: (POSTMORTEM_STATUSES as readonly string[]).includes(status) ? (status as PostmortemStatus) : null,
     cursor: search.get('cursor') || null,
   };
 }
