@@ -148,17 +148,18 @@ describe('logs and traces in the web UI', () => {
 
   it('a service page has Logs and Traces tabs only when the service sent logs or traces', async () => {
     await show('/services/checkout');
-    await until(() => tabs().includes('Traces'), 'the Traces tab');
-    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Logs', 'Traces']);
+    // its server spans' RED metrics are stored with them: Health and Metrics come too
+    await until(() => tabs().includes('Traces') && tabs().includes('Metrics'), 'the Traces and Metrics tabs');
+    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Health', 'Metrics', 'Logs', 'Traces']);
 
     // ledger has spans but no log records
     asked.length = 0;
     await show('/services/ledger');
     await until(() => tabs().includes('Traces'), "ledger's Traces tab");
     await until(() => asked.some((a) => a.startsWith('/api/v1/telemetry/logs?service=ledger')), 'the question whether ledger has logs');
-    await until(() => tabs().includes('Exceptions'), "ledger's Exceptions tab (its span's exception event)");
+    await until(() => tabs().includes('Exceptions') && tabs().includes('Metrics'), "ledger's Exceptions tab (its span's exception event) and Metrics tab");
     await pause(50);
-    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Traces', 'Exceptions']);
+    expect(tabs()).toEqual(['Overview', 'History', 'Change requests', 'Health', 'Metrics', 'Traces', 'Exceptions']);
 
     asked.length = 0;
     await show('/services/quiet');
