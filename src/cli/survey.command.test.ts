@@ -76,7 +76,7 @@ describe('ethos survey against a running server', { timeout: 60_000 }, () => {
     expect(soon.code).toBe(1);
     expect(soon.stderr).toContain('SURVEY_REMINDED_RECENTLY');
     const rounds = await ethos(alice, ['survey', 'rounds', 'pulse']);
-    expect(rounds.stdout).toMatch(/^1\s+open\s+\S+\s+\S+\s+payments 3\/3, organisation 3\/3$/m);
+    expect(rounds.stdout).toMatch(/^1\s+open\s+\S+\s+\S+\s+payments hidden\/3, organisation 3\/3$/m);
 
     const early = await ethos(alice, ['survey', 'results', 'pulse', '--round', '1']);
     expect(early.code).toBe(1);

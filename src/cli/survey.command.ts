@@ -2,12 +2,17 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { z } from 'zod';
 import { resourceViewSchema } from '../shared/resource.schema.ts';
 import { invitationListSchema, questionnaireViewSchema, roundListSchema, roundResultsSchema, roundViewSchema, SURVEY_KIND, type RoundResults, type RoundView } from '../shared/survey.schema.ts';
-import { apiPath } from './api-client.ts';
-import { connect } from './config.ts';
+import { apiPath, createApiClient, type ApiClient } from './api-client.ts';
+import { connect, resolveConnection } from './config.ts';
 import { positiveInt } from './options.ts';
 import { CliError, note, outputOption, print, printData, printList, renderTable, shortTime, type OutputFormat } from './output.ts';
 
 const surveyListSchema = z.object({ items: z.array(resourceViewSchema) });
+
+/** A client of the server that sends no token: the code is the credential, and nothing should name the person. */
+async function connectAnonymously(): Promise<ApiClient> {
+  return createApiClient({ url: (await resolveConnection()).url });
+}
 
 /** `14d` from now, a date (end of that day, UTC) or an instant. */
 export function parseWhen(value: string, now = Date.now()): string {
@@ -173,7 +178,7 @@ export function registerSurveyCommands(program: Command): void {
     .command('questions <code>')
     .description('what a personal code asks: statement ids and the answer scale')
     .action(async (code: string) => {
-      const api = await connect();
+      const api = await connectAnonymously();
       const view = await api.request('POST', '/api/v1/survey-responses/questionnaire', { body: { code }, schema: questionnaireViewSchema });
       print(`${view.questionnaire.title} — about team ${view.team}, round ${view.round}, ${view.status}, closes ${view.closesAt}`);
       for (const s of view.questionnaire.sections) {
@@ -189,7 +194,7 @@ export function registerSurveyCommands(program: Command): void {
     .requiredOption('--answers <list>', 'statement=answer pairs, comma-separated (repeatable)', parseAnswers)
     .option('--comment <text>', 'the optional free-text answer')
     .action(async (code: string, opts: { answers: Record<string, number>; comment?: string }) => {
-      const api = await connect();
+      const api = await connectAnonymously();
       await api.request('POST', '/api/v1/survey-responses', { body: { code, answers: opts.answers, ...(opts.comment ? { comment: opts.comment } : {}) } });
       note('answers recorded, anonymously');
     });

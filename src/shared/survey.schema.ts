@@ -109,7 +109,11 @@ export type RoundCreate = z.infer<typeof roundCreateSchema>;
 export const participationSchema = z.object({
   group: z.string().describe('a team name, or "organisation" for all targeted teams together'),
   invited: z.number().int(),
-  responses: z.number().int().nullable().describe('null while the group is below the reporting minimum (or could be derived from other groups)'),
+  responses: z
+    .number()
+    .int()
+    .nullable()
+    .describe("null while the group is below the reporting minimum (or could be derived from other groups); while a round runs, only the organisation's count is shown"),
 });
 
 /** A round as the API shows it. */

@@ -58,9 +58,13 @@ export function createMetrics() {
     observeQuery(seconds: number, failed: boolean) {
       dbDuration.observe({ outcome: failed ? 'error' : 'ok' }, seconds);
     },
-    /** Times every request by its route pattern (not its URL, to keep cardinality bounded). */
+    /**
+     * Times every request by its route pattern (not its URL, to keep cardinality bounded), except
+     * routes configured with `metrics: false`: anonymous survey answers leave no count over time.
+     */
     instrument(app: FastifyInstance) {
       app.addHook('onResponse', async (req, reply) => {
+        if ((req.routeOptions.config as { metrics?: boolean } | undefined)?.metrics === false) return;
         const route = req.routeOptions.url ?? 'unmatched';
         httpDuration.observe({ method: req.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
       });

@@ -33,6 +33,8 @@ export interface RequestOptions {
   query?: Record<string, QueryValue>;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Sends no cookie and no CSRF token (the anonymous survey endpoints: nothing ties the request to a person, not even a proxy's log). */
+  anonymous?: boolean;
 }
 
 /** Calls the Ethos API with the session cookie; throws ApiError on any error answer. */
@@ -40,14 +42,14 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   const method = opts.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  if (method !== 'GET' && csrfToken && !opts.anonymous) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
     res = await fetch(`/api/v1${path}${opts.query ? queryString(opts.query) : ''}`, {
       method,
       headers,
       body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-      credentials: 'same-origin',
+      credentials: opts.anonymous ? 'omit' : 'same-origin',
       signal: opts.signal,
     });
   } catch (err) {

@@ -20,10 +20,11 @@ const surveyParams = z.object({ name: nameSchema });
 const roundParams = surveyParams.extend({ number: z.coerce.number().int().min(1).max(1_000_000) });
 
 /**
- * The anonymous endpoints take the personal code in the body and skip sign-in, request logging
- * and the audit log: nothing the server writes ties a submission to a person or a time.
+ * The anonymous endpoints take the personal code in the body and skip sign-in, request logging,
+ * the request metrics and the audit log: nothing the server writes or counts ties a submission to
+ * a person or a time.
  */
-const anonymous = { logLevel: 'silent' as const, config: { auth: false, csrf: false } };
+const anonymous = { logLevel: 'silent' as const, config: { auth: false, csrf: false, metrics: false } };
 
 /** Surveys: rounds (maintainers), invitations (each person's own), anonymous answers, results. */
 export const surveyRoutes: FastifyPluginAsyncZod<{ surveys: Surveys }> = async (app, { surveys }) => {

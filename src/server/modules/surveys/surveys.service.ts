@@ -33,6 +33,8 @@ type Executor = Kysely<Database> | Transaction<Database>;
 const key = (s: string) => s.toLowerCase();
 /** The longest a round may run. */
 const MAX_ROUND_MS = 92 * 24 * 3600_000;
+/** The furthest ahead a round may be scheduled. */
+const MAX_SCHEDULE_MS = 366 * 24 * 3600_000;
 /** Reminders of one round go out at most this often. */
 const REMIND_EVERY_MS = 24 * 3600_000;
 
@@ -114,10 +116,18 @@ export function createSurveys(deps: SurveyDeps) {
     });
   }
 
+  /**
+   * A round with its participation.
+   * @remarks While a round runs, only the organisation's count is shown (at the minimum): watching
+   * a team's count beside the organisation's as answers arrive would give away a small team's
+   * count (the organisation's went up while the shown teams' did not, or a team was withdrawn as
+   * derivable), and an earlier team count taken from the organisation's final one likewise.
+   */
   async function roundView(ex: Executor, owner: string, surveyName: string, r: RoundRow): Promise<RoundView> {
     const counts = await countsOf(ex, r);
     const disclosure = discloseGroups(counts, r.minimum_responses);
     const total = counts.reduce((s, c) => s + c.responses, 0);
+    const closed = statusOf(r) === 'closed';
     return {
       survey: surveyName,
       owner,
@@ -129,7 +139,7 @@ export function createSurveys(deps: SurveyDeps) {
       minimumResponses: r.minimum_responses,
       targets: JSON.parse(r.targets) as string[],
       participation: [
-        ...counts.map((c) => ({ group: c.group, invited: c.invited, responses: disclosure.teams.get(c.group) ? null : c.responses })),
+        ...counts.map((c) => ({ group: c.group, invited: c.invited, responses: !closed || disclosure.teams.get(c.group) ? null : c.responses })),
         { group: ORGANISATION, invited: counts.reduce((s, c) => s + c.invited, 0), responses: disclosure.organisation ? null : total },
       ],
       openedBy: r.opened_by,
@@ -198,7 +208,23 @@ export function createSurveys(deps: SurveyDeps) {
           throw new AppError('SURVEY_TARGET_UNKNOWN', `spec.targets.${i}: there is no team "${team}"`, { field: `spec.targets.${i}`, issues: [{ path: `spec.targets.${i}`, message: `there is no team "${team}"` }] });
         }
       }
-      const before = ctx.current?.document.spec as SurveySpec | undefined;
+      let before = ctx.current?.document.spec as SurveySpec | undefined;
+      if (!ctx.current) {
+        // a survey made again under the name of a deleted one takes over its rounds: only the team
+        // that ran them may do that, or their results would go to whoever took the name first
+        const earlier = await ctx.trx.selectFrom('survey_rounds').select('id').where('survey_key', '=', surveyKey).limit(1).executeTakeFirst();
+        if (earlier) {
+          const gone = await deps.resources.loadStored(ctx.trx, SURVEY_KIND, surveyKey);
+          const ranBy = gone?.document.metadata.owner ?? '';
+          if (key(ranBy) !== key(next.metadata.owner)) {
+            throw new AppError('SURVEY_NAME_TAKEN', `metadata.name: a deleted survey "${next.metadata.name}" of team "${ranBy}" still holds the results of its rounds, so only that team can use the name again; choose another name`, {
+              field: 'metadata.name',
+              owner: ranBy,
+            });
+          }
+          before = gone?.document.spec as SurveySpec | undefined;
+        }
+      }
       if (before && before.anonymity.minimumResponses !== spec.anonymity.minimumResponses) {
         const answered = await ctx.trx
           .selectFrom('survey_invitations')
@@ -232,6 +258,7 @@ export function createSurveys(deps: SurveyDeps) {
       }
       if (closesAt.getTime() - opensAt.getTime() > MAX_ROUND_MS) throw new AppError('SURVEY_ROUND_INVALID', 'closesAt: a round runs at most 92 days', { field: 'closesAt' });
       if (opensAt.getTime() < now.getTime() - 60_000) throw new AppError('SURVEY_ROUND_INVALID', 'opensAt: a round cannot open in the past', { field: 'opensAt' });
+      if (opensAt.getTime() - now.getTime() > MAX_SCHEDULE_MS) throw new AppError('SURVEY_ROUND_INVALID', 'opensAt: a round is scheduled at most a year ahead', { field: 'opensAt' });
       const { round, doc, invitations } = await db.transaction().execute(async (trx) => {
         const doc = await loadSurvey(trx, name);
         requireMaintainer(actor, doc, 'open a round');

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, databases, teamDoc, type TestContext } from '../../test-support.ts';
+import { databases, teamDoc, type TestContext } from '../../test-support.ts';
+import { createSurveyTestContext, type SentMail } from './survey-test-support.ts';
 
 const survey = (spec: Record<string, unknown>) => ({ apiVersion: 'ethos/v1', kind: 'Survey', metadata: { name: 'safety', owner: 'people' }, spec });
 const baseSpec = {
@@ -24,8 +25,8 @@ describe.each(databases)('surveys on %s', (dbKind) => {
   let bob: string; // payments
   let carol: string; // search
   let dave: string; // in no targeted team
-  const mails: { to: string; subject: string; text: string }[] = [];
-  const logLines: string[] = [];
+  let mails: SentMail[] = [];
+  let logLines: string[] = [];
   const payments = ['bob', 'pia', 'pete', 'paz', 'pol'];
   const search = ['carol', 'sam'];
   /** Each invitee's code, from the emails they got. */
@@ -37,11 +38,7 @@ describe.each(databases)('surveys on %s', (dbKind) => {
   const count = async (table: string) => Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(t.db.kysely)).rows[0]!.n);
 
   beforeAll(async () => {
-    t = await createTestContext(dbKind, {
-      mail: async (m) => void mails.push(m),
-      baseUrl: 'https://ethos.example',
-      logger: { level: 'info', stream: { write: (line: string) => void logLines.push(line) } },
-    });
+    ({ t, mails, logLines } = await createSurveyTestContext(dbKind));
     alice = await t.user('alice');
     bob = await t.user('bob');
     carol = await t.user('carol');

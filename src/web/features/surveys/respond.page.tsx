@@ -25,7 +25,8 @@ function Frame({ children }: { children: ReactNode }) {
 
 /**
  * The anonymous questionnaire: opened from a personal link, answered once, no sign-in needed.
- * The code travels in request bodies only; after answering it is removed from the address bar.
+ * The code travels in request bodies only, and these requests carry no session cookie; after
+ * answering the code is removed from the address bar.
  */
 export default function RespondPage() {
   useDocumentTitle('Survey');
@@ -35,7 +36,7 @@ export default function RespondPage() {
   const [code] = useState(() => codeFromHash(location.hash));
   const q = useQuery({
     queryKey: ['survey-questionnaire', code],
-    queryFn: () => api<QuestionnaireView>('/survey-responses/questionnaire', { method: 'POST', body: { code } }),
+    queryFn: () => api<QuestionnaireView>('/survey-responses/questionnaire', { method: 'POST', body: { code }, anonymous: true }),
     enabled: code.length > 0,
     retry: false,
     staleTime: Infinity,
@@ -43,7 +44,7 @@ export default function RespondPage() {
   const [answers, setAnswers] = useState<Record<string, number>>({});
   const [comment, setComment] = useState('');
   const submit = useMutation({
-    mutationFn: () => api<{ recorded: true }>('/survey-responses', { method: 'POST', body: { code, answers, ...(comment.trim() ? { comment: comment.trim() } : {}) } }),
+    mutationFn: () => api<{ recorded: true }>('/survey-responses', { method: 'POST', body: { code, answers, ...(comment.trim() ? { comment: comment.trim() } : {}) }, anonymous: true }),
     onSuccess: () => void navigate(location.pathname, { replace: true }),
   });
 

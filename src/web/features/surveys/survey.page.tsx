@@ -80,7 +80,7 @@ function Participation({ round }: { round: RoundView }) {
       {round.participation.map((p, i) => (
         <span key={p.group}>
           {i > 0 && ' · '}
-          {p.group}: {p.responses === null ? <Text span c="dimmed" size="sm" title={`fewer than ${round.minimumResponses} responses, or derivable from other groups`}>hidden</Text> : `${p.responses}`}/{p.invited}
+          {p.group}: {p.responses === null ? <Text span c="dimmed" size="sm" title={p.group !== ORGANISATION && round.status !== 'closed' ? 'each team’s count shows when the round closes' : `fewer than ${round.minimumResponses} responses, or derivable from other groups`}>hidden</Text> : `${p.responses}`}/{p.invited}
         </span>
       ))}
     </Text>
