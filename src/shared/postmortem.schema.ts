@@ -142,7 +142,11 @@ export type PostmortemListQuery = z.infer<typeof postmortemListQuerySchema>;
 export const postmortemListSchema = z.object({ items: z.array(postmortemSummarySchema), nextCursor: z.string().nullable() });
 
 /** One field changed by a revision. */
-export const revisionChangeSchema = z.object({ field: z.string(), from: z.unknown(), to: z.unknown() });
+export const revisionChangeSchema = z.object({
+  field: z.string(),
+  from: z.unknown().optional().describe("the value before; for readers outside the owning team, only a status change's"),
+  to: z.unknown().optional().describe('the value after (as `from`)'),
+});
 
 /** One entry of a postmortem's history: who changed what, when. */
 export const postmortemRevisionSchema = z.object({

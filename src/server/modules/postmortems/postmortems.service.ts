@@ -200,6 +200,10 @@ export function createPostmortems(deps: PostmortemDeps) {
       if (!owner) throw new AppError('POSTMORTEM_TEAM_UNKNOWN', `no team owns incident #${incident?.id}: say which team writes the postmortem`, { field: 'team' });
       if (!(await deps.teamName(owner))) throw new AppError('POSTMORTEM_TEAM_UNKNOWN', `no team "${input.team ?? owner}"`, { field: 'team' });
       if (!permissions.isMember(actor, owner)) throw new AppError('POSTMORTEM_NOT_OWNER', `only members of team "${owner}" write its postmortems`);
+      // an incident's postmortem is its team's to start (one per incident: another team's draft would shut them out)
+      if (incident?.owner && !permissions.isMember(actor, incident.owner.toLowerCase())) {
+        throw new AppError('POSTMORTEM_NOT_OWNER', `only members of team "${incident.owner}", which owns incident #${incident.id}, start its postmortem`, { field: 'incident' });
+      }
       const sections = Object.fromEntries(POSTMORTEM_SECTIONS.map((s) => [s, input[s] ?? ''])) as Record<PostmortemSection, string>;
       if (incident) {
         if (input.impact === undefined) sections.impact = incident.impact ?? '';
@@ -350,11 +354,25 @@ export function createPostmortems(deps: PostmortemDeps) {
       });
     },
 
-    /** Who changed what and when, newest first. */
+    /**
+     * Who changed what and when, newest first.
+     * @remarks Outside the owning team, a change shows which field changed but not its text before
+     * and after: the wording of drafts (a name, "should have") stays with the team after publishing.
+     */
     async revisions(actor: Actor, id: number): Promise<PostmortemRevision[]> {
-      await loadReadable(db, actor, id);
+      const pm = await loadReadable(db, actor, id);
+      const ownTeam = permissions.isMember(actor, pm.owner_key);
       const rows = await db.selectFrom('postmortem_revisions').selectAll().where('postmortem_id', '=', id).orderBy('revision', 'desc').execute();
-      return rows.map((r) => ({ revision: r.revision, author: r.author, at: r.at, action: r.action as PostmortemRevision['action'], changes: JSON.parse(r.changes) as PostmortemRevision['changes'] }));
+      return rows.map((r) => {
+        const changes = JSON.parse(r.changes) as PostmortemRevision['changes'];
+        return {
+          revision: r.revision,
+          author: r.author,
+          at: r.at,
+          action: r.action as PostmortemRevision['action'],
+          changes: ownTeam ? changes : changes.map((c) => (c.field === 'status' ? c : { field: c.field })),
+        };
+      });
     },
 
     /** Recently published postmortems with their lessons and how their action items stand. */

@@ -198,7 +198,7 @@ function RevisionRow({ r }: { r: PostmortemRevision }) {
         <TimeAgo at={r.at} />
       </Table.Td>
       <Table.Td>
-        {r.action === 'edited' ? (
+        {r.action === 'edited' && r.changes.some((c) => 'from' in c || 'to' in c) ? (
           <details>
             <summary>
               <Text span size="sm">
