@@ -212,6 +212,11 @@ export function createActionItems(deps: ActionItemDeps) {
         if (Object.keys(set).length && !canEdit(actor, r, pmOwner)) {
           throw new AppError('ACTION_ITEM_NOT_OWNER', `only members of team "${r.owner_key}"${pmOwner && pmOwner !== r.owner_key ? ` or "${pmOwner}"` : ''} change action item #${id}`);
         }
+        // handing an item to another team is the postmortem's team's call (as when adding one), or that team's own:
+        // otherwise any team could add an item of its own and pass it, overdue, to a team of its choice
+        if (set.owner_key && !permissions.isMember(actor, set.owner_key) && !(pmOwner !== null && permissions.isMember(actor, pmOwner))) {
+          throw new AppError('ACTION_ITEM_NOT_OWNER', `only members of team "${set.owner_key}"${pmOwner ? ` or of team "${pmOwner}", which owns postmortem #${r.postmortem_id},` : ''} give action item #${id} to team "${set.owner_key}"`, { field: 'team' });
+        }
         if (statusChanges) {
           set.status = patch.status!;
           set.completed_at = patch.status === 'done' ? now() : null;

@@ -52,4 +52,23 @@ describe.each(databases)('postmortem ownership on %s', (dbKind) => {
     expect(ours[1].changes).toEqual([{ field: 'summary', from: 'Bob should have checked the cache.', to: 'The cache had no request coalescing.' }]);
     expect((await t.req('GET', `/api/v1/postmortems/${pm.id}/revisions`, { as: t.admin })).body.items[1].changes[0].from).toBe('Bob should have checked the cache.');
   });
+
+  it('a team hands an action item of its own to another team only when that team or the postmortem’s team does', async () => {
+    const mine = await t.req('POST', '/api/v1/action-items', { as: carol, body: { title: 'Rotate the search keys', team: 'search', dueDate: '2026-01-01', type: 'process' } });
+    expect(mine.status).toBe(201);
+    const passed = await t.req('PATCH', `/api/v1/action-items/${mine.body.id}`, { as: carol, body: { team: 'payments', title: 'Rotate the keys' } });
+    expect(passed.status).toBe(403);
+    expect(passed.body.error).toMatchObject({ code: 'ACTION_ITEM_NOT_OWNER', details: { field: 'team' } });
+    expect((await t.req('GET', `/api/v1/action-items/${mine.body.id}`, { as: carol })).body).toMatchObject({ team: 'search', title: 'Rotate the search keys' });
+    expect((await t.req('GET', '/api/v1/action-items/stats?team=payments', { as: alice })).body.total).toBe(0);
+
+    // the postmortem's team assigns its items to any team, and moves them between teams
+    const pm = (await t.req('POST', '/api/v1/postmortems', { as: alice, body: { team: 'payments', title: 'Key leak' } })).body;
+    const item = (await t.req('POST', '/api/v1/action-items', { as: alice, body: { postmortem: pm.id, title: 'Rotate the keys', team: 'search', dueDate: '2026-07-01', type: 'mitigate' } })).body;
+    expect((await t.req('PATCH', `/api/v1/action-items/${item.id}`, { as: alice, body: { team: 'payments' } })).body.team).toBe('payments');
+    expect((await t.req('PATCH', `/api/v1/action-items/${item.id}`, { as: alice, body: { team: 'search' } })).body.team).toBe('search');
+    // the item's team may not pass it on by itself
+    expect((await t.req('PATCH', `/api/v1/action-items/${item.id}`, { as: carol, body: { team: 'payments' } })).status).toBe(403);
+    expect((await t.req('GET', `/api/v1/action-items/${item.id}`, { as: carol })).body.team).toBe('search');
+  });
 });
