@@ -22,9 +22,10 @@ const roundParams = surveyParams.extend({ number: z.coerce.number().int().min(1)
 /**
  * The anonymous endpoints take the personal code in the body and skip sign-in, request logging,
  * the request metrics and the audit log: nothing the server writes or counts ties a submission to
- * a person or a time.
+ * a person or a time. Anyone may call them, so their bodies are small (a full questionnaire with
+ * its longest comment is under 20 kB).
  */
-const anonymous = { logLevel: 'silent' as const, config: { auth: false, csrf: false, metrics: false } };
+const anonymous = { logLevel: 'silent' as const, bodyLimit: 64 * 1024, config: { auth: false, csrf: false, metrics: false } };
 
 /** Surveys: rounds (maintainers), invitations (each person's own), anonymous answers, results. */
 export const surveyRoutes: FastifyPluginAsyncZod<{ surveys: Surveys }> = async (app, { surveys }) => {

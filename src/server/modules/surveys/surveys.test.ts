@@ -127,6 +127,10 @@ describe.each(databases)('surveys on %s', (dbKind) => {
     expect(extra.body.error.details.unknown).toEqual(['custom.nope']);
     const outOfScale = await respond({ code: codes.get('bob'), answers: { ...answersScoring(6), 'custom.on-call': 8 } });
     expect(outOfScale.status).toBe(400);
+    // no sign-in guards these endpoints: a body far larger than any answer is refused before it is read
+    const huge = await respond({ code: codes.get('bob'), answers: answersScoring(6), comment: 'x'.repeat(70_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe('REQUEST_TOO_LARGE');
     expect(await count('survey_responses')).toBe(0);
     expect((await t.req('GET', '/api/v1/me/survey-invitations', { as: bob })).body.items[0].status).toBe('pending');
   });
