@@ -67,6 +67,16 @@ describe('the blameless language check', () => {
     expect(phrases('j.doe (on call) and jxdoe', ['j.doe']).length).toBe(1);
   });
 
+  it('finds names among many that share words, the longest first, and a name that starts with a sign once', () => {
+    const names = ['bob', '(bob)', 'Display Name', ...Array.from({ length: 2000 }, (_, i) => `Display Name ${i}`), 'Display Name 7 Jr'];
+    expect(checkBlamelessLanguage('(bob) paged Display\nName 7 jr and display name 12; Display Names; Display Name', names).map((f) => f.match)).toEqual([
+      '(bob)',
+      'Display\nName 7 jr',
+      'display name 12',
+      'Display Name',
+    ]);
+  });
+
   it('a name suggests naming the role instead', () => {
     const [f] = checkBlamelessLanguage('carol deployed it', ['carol']);
     expect(f).toMatchObject({ kind: 'name', phrase: 'carol', start: 0, end: 5 });

@@ -104,12 +104,57 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A matcher for every name at once (longest first, so "Alice Smith" wins over "Alice"). */
-function namePattern(names: readonly string[]): RegExp | null {
-  const unique = [...new Set(names.map((n) => n.trim()).filter((n) => [...n].length >= MIN_NAME_LENGTH))].sort((a, b) => b.length - a.length);
+/** How names and stretches of text compare: case folded (as far as toUpperCase/toLowerCase go), any run of white space as one space. */
+const canonical = (s: string) => s.toUpperCase().toLowerCase().replace(/\s+/g, ' ');
+const WORDS = new RegExp(`(?<!${W})${W}+`, 'gu');
+const STARTS_AND_ENDS_WITH_WORD = new RegExp(`^${W}.*${W}$|^${W}$`, 'su');
+
+/** Finds people's names in a text: `(text) => [start, end][]`, whole words, ignoring case, leftmost and then longest first. */
+type NameFinder = (text: string) => [number, number][];
+
+/**
+ * Matches every name at once. The text is read word by word; at each word, the stretches of the
+ * next one, two … words are looked up among the names of as many words, the longest first — so a
+ * check costs about the same for ten names or ten thousand (one regular expression of every name
+ * took seconds for long texts).
+ */
+function nameFinder(names: readonly string[]): NameFinder | null {
+  const unique = [...new Set(names.map((n) => n.trim()).filter((n) => [...n].length >= MIN_NAME_LENGTH))];
   if (!unique.length) return null;
-  // spaces in display names match any run of white space
-  return word(unique.map((n) => escapeRegExp(n).replace(/\s+/g, '\\s+')).join('|'));
+  /** Names by how many words they have ("Alice Smith": 2). */
+  const byWords = new Map<number, Set<string>>();
+  const others: string[] = [];
+  for (const n of unique) {
+    if (!STARTS_AND_ENDS_WITH_WORD.test(n)) {
+      others.push(n);
+      continue;
+    }
+    const words = n.match(WORDS)!.length;
+    const set = byWords.get(words) ?? new Set<string>();
+    set.add(canonical(n));
+    byWords.set(words, set);
+  }
+  const most = Math.max(0, ...byWords.keys());
+  // names that start or end with a sign ("(bob)") are few: one pattern for them, longest first
+  const rest = others.length ? word(others.sort((x, y) => y.length - x.length).map((n) => escapeRegExp(n).replace(/\s+/g, '\\s+')).join('|')) : null;
+  return (text) => {
+    const found: [number, number][] = rest ? [...text.matchAll(rest)].map((m) => [m.index, m.index + m[0].length]) : [];
+    // a name inside one of those ("bob" in "(bob)") is the same name
+    const inside = (start: number, end: number) => found.some(([s, e]) => s <= start && end <= e);
+    const words = [...text.matchAll(WORDS)].map((m) => [m.index, m.index + m[0].length] as const);
+    for (let i = 0; i < words.length; i++) {
+      for (let k = Math.min(most, words.length - i); k >= 1; k--) {
+        const start = words[i]![0];
+        const end = words[i + k - 1]![1];
+        if (byWords.get(k)?.has(canonical(text.slice(start, end))) && !inside(start, end)) {
+          found.push([start, end]);
+          i += k - 1;
+          break;
+        }
+      }
+    }
+    return found;
+  };
 }
 
 /**
@@ -123,10 +168,11 @@ export function checkBlamelessLanguage(text: string, names: readonly string[] = 
       found.push({ kind: 'phrase', phrase: p.phrase, match: m[0], start: m.index, end: m.index + m[0].length, suggestion: p.suggestion });
     }
   }
-  const people = namePattern(names);
+  const people = nameFinder(names);
   if (people) {
-    for (const m of text.matchAll(people)) {
-      found.push({ kind: 'name', phrase: m[0], match: m[0], start: m.index, end: m.index + m[0].length, suggestion: NAME_SUGGESTION });
+    for (const [start, end] of people(text)) {
+      const match = text.slice(start, end);
+      found.push({ kind: 'name', phrase: match, match, start, end, suggestion: NAME_SUGGESTION });
     }
   }
   // one finding per stretch of text: a phrase inside another's match ("should have blamed") keeps both,
