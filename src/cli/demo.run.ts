@@ -9,7 +9,9 @@ import { startLoad, type Load } from '../../examples/shop-service/load.ts';
 import { tokenViewSchema } from '../shared/api.schema.ts';
 import { apiPath, createApiClient, type ApiClient } from './api-client.ts';
 import { startFleet, type Fleet } from './demo.fleet.ts';
-import { DEMO_SERVICES, DEMO_TEAMS, seedDemoOrganisation } from './demo.seed.ts';
+import { signIn } from './demo.people.ts';
+import { DEMO_SERVICES, DEMO_SLOS, DEMO_TEAMS, seedDemoOrganisation } from './demo.seed.ts';
+import { DEMO_SURVEY } from './demo.survey.ts';
 import { CliError, note, print } from './output.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,20 +80,17 @@ async function buildWebUi(): Promise<void> {
 
 /** Signs in as `admin` and returns a client with a new admin token, and how to revoke it. */
 async function signInAsAdmin(url: string, password: string): Promise<{ api: ApiClient; done(): Promise<void> }> {
-  const anonymous = createApiClient({ url });
-  const login = await anonymous.requestRaw('POST', '/api/v1/auth/login', { body: { username: 'admin', password } });
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';', 1)[0]!).join('; ');
-  const csrf = (login.body as { csrfToken: string }).csrfToken;
-  const session = { cookie, 'x-csrf-token': csrf };
-  const created = tokenViewSchema.extend({ token: z.string() }).parse(
-    (await anonymous.requestRaw('POST', '/api/v1/tokens', { headers: session, body: { name: 'ethos-demo-setup', type: 'personal', scopes: ['read', 'write'] } })).body,
-  );
+  const session = await signIn(url, 'admin', password);
+  const created = await session.api.request('POST', '/api/v1/tokens', {
+    body: { name: 'ethos-demo-setup', type: 'personal', scopes: ['read', 'write'] },
+    schema: tokenViewSchema.extend({ token: z.string() }),
+  });
   const api = createApiClient({ url, token: created.token });
   return {
     api,
     async done() {
       await api.request('DELETE', apiPath('/api/v1/tokens', created.id));
-      await anonymous.requestRaw('POST', '/api/v1/auth/logout', { headers: session });
+      await session.signOut();
     },
   };
 }
@@ -137,7 +136,9 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     }
 
     const people = DEMO_TEAMS.flatMap((t) => t.members.map((m) => m.user));
-    progress(`creating the demo organisation: ${DEMO_TEAMS.length} teams, ${people.length} people, ${DEMO_SERVICES.length} services, an ingest token per team …`);
+    progress(
+      `creating the demo organisation: ${DEMO_TEAMS.length} teams, ${people.length} people, ${DEMO_SERVICES.length} services with ${DEMO_SLOS.length} SLOs, an ingest token per team; a survey with results, incidents, postmortems and action items …`,
+    );
     const admin = await signInAsAdmin(local, data.adminPassword);
     const tokens = await seedDemoOrganisation(admin.api, { memberPassword: data.adminPassword });
     await admin.done();
@@ -158,18 +159,20 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     throw err;
   }
 
-  const teams = DEMO_TEAMS.map((t) => `${DEMO_SERVICES.filter((s) => s.owner === t.name).map((s) => s.name).join(', ')} (${t.name})`).join(' · ');
+  const members = (active: boolean) => DEMO_TEAMS.flatMap((t) => t.members.filter((m) => !!m.active === active).map((m) => m.user)).join(', ');
+  const teams = DEMO_TEAMS.filter((t) => DEMO_SERVICES.some((s) => s.owner === t.name)).map((t) => `${DEMO_SERVICES.filter((s) => s.owner === t.name).map((s) => s.name).join(', ')} (${t.name})`).join(' · ');
   print(
     [
       '',
       `  Ethos demo: ${shown}`,
       '',
       `  Sign in as admin with the password:  ${data.adminPassword}`,
-      `  The teams' people (${DEMO_TEAMS.flatMap((t) => t.members.map((m) => m.user)).join(', ')}) have the same password, to be changed at their first sign-in.`,
+      `  The teams' people have the same password: ${members(false)} change it at their first sign-in; ${members(true)} have signed in before.`,
       '',
       `  Sending telemetry: ${teams}`,
       `  Look at Metrics, Logs, Traces and Exceptions, and a service's Health tab: ${shown}/services/checkout/health`,
       '  (charts fill in over the first minute)',
+      `  SLOs (${shown}/slos), Incidents, Postmortems and Action items, and the survey's results: ${shown}/surveys/${DEMO_SURVEY}`,
       '',
       data.temporary ? `  Data: ${data.dir} (removed when the demo stops; --data-dir keeps it)` : `  Data: ${data.dir} (kept; run the demo with the same --data-dir to go on)`,
       '  Ctrl-C stops the demo.',
