@@ -68,6 +68,11 @@ export class DecodedChunkCache {
     return this.count;
   }
 
+  /** Whether any chunk of a series is cached. */
+  holds(seriesId: number): boolean {
+    return this.bySeries.has(seriesId);
+  }
+
   /**
    * Appends the samples of a cached chunk to `into` from `offset` (grown as needed) and returns
    * how many, or -1 when the chunk is not cached.

@@ -230,6 +230,7 @@ export class MetricStore {
     upsertMetric: BetterSqlite3.Statement;
     chunksOf: BetterSqlite3.Statement;
     chunkStarts: BetterSqlite3.Statement;
+    chunkAt: BetterSqlite3.Statement;
     deleteOld: BetterSqlite3.Statement;
     insertRollup: BetterSqlite3.Statement;
     deleteRollups: BetterSqlite3.Statement;
@@ -302,8 +303,9 @@ export class MetricStore {
       ),
       // the chunks' bytes alone (pluck: no object per row), those starting before the first chunk in memory
       chunksOf: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? AND min_t < ? ORDER BY min_t').pluck(),
-      // the same chunks' starts: those not in the decoded-chunk cache are then read
+      // the same chunks' starts, and one chunk's bytes: those not in the decoded-chunk cache
       chunkStarts: this.db.prepare('SELECT min_t FROM chunks WHERE series_id = ? AND max_t >= ? AND min_t <= ? AND min_t < ? ORDER BY min_t').pluck(),
+      chunkAt: this.db.prepare('SELECT data FROM chunks WHERE series_id = ? AND min_t = ?').pluck(),
       deleteOld: this.db.prepare('DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)'),
       insertRollup: this.db.prepare('INSERT OR REPLACE INTO rollups (res, series_id, min_t, max_t, data) VALUES (?, ?, ?, ?, ?)'),
       rollupsOf: this.db.prepare('SELECT data FROM rollups WHERE res = ? AND series_id = ? AND max_t > ? AND min_t <= ? ORDER BY min_t'),
@@ -880,18 +882,23 @@ export class MetricStore {
     // a window the open chunk covers needs nothing else (see chunksOf)
     if (!open || open.firstT > from) {
       const inMemoryFrom = s.pending?.[0]?.minT ?? open?.firstT ?? Infinity;
-      const pending = (s.pending ?? []).filter((c) => c.maxT >= from && c.minT <= to);
-      if (cache && this.decoded.budgetBytes > 0) {
-        // the starts first: a chunk's bytes are read only when it is not cached
+      const useCache = cache && this.decoded.budgetBytes > 0;
+      if (useCache && this.decoded.holds(seriesId)) {
+        // the starts first: only the chunks not cached are read
         const starts = this.stmts.chunkStarts.all(seriesId, from, to, inMemoryFrom) as number[];
-        let rows: Uint8Array[] | null = null;
-        const rowOf = (i: number) => (rows ??= this.stmts.chunksOf.all(seriesId, from, to, inMemoryFrom) as Uint8Array[])[i]!;
-        for (let i = 0; i < starts.length; i++) k += this.readClosed(seriesId, starts[i]!, () => rowOf(i), into, k);
-        // closed chunks not yet written are as final as written ones
-        for (const c of pending) k += this.readClosed(seriesId, c.minT, () => c.bytes, into, k);
+        for (const minT of starts) k += this.readClosed(seriesId, minT, () => this.stmts.chunkAt.get(seriesId, minT) as Uint8Array, into, k);
       } else {
-        for (const bytes of this.stmts.chunksOf.all(seriesId, from, to, inMemoryFrom) as Uint8Array[]) k += this.decodeInto(bytes, into, k);
-        for (const c of pending) k += this.decodeInto(c.bytes, into, k);
+        // nothing of the series is cached (its first read): every chunk's bytes at once, a
+        // chunk's start being its first sample's time
+        for (const bytes of this.stmts.chunksOf.all(seriesId, from, to, inMemoryFrom) as Uint8Array[]) {
+          const n = this.decodeInto(bytes, into, k);
+          if (useCache) this.decoded.add(seriesId, into.t[k]!, into, k, n);
+          k += n;
+        }
+      }
+      // closed chunks not yet written are as final as written ones
+      for (const c of s.pending ?? []) {
+        if (c.maxT >= from && c.minT <= to) k += useCache ? this.readClosed(seriesId, c.minT, () => c.bytes, into, k) : this.decodeInto(c.bytes, into, k);
       }
     }
     if (open && s.lastT >= from && open.firstT <= to) k += this.decodeInto(open.bytes(), into, k);
