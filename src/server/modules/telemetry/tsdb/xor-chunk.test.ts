@@ -232,6 +232,28 @@ describe.each(KINDS)('ChunkEncoder and decodeChunk, $kind chunks', ({ options })
     expect(() => decodeAll(cut)).toThrow(RangeError);
     expect(decodeAll(cut, longTs[10], longTs[20]).vs).toEqual(longVs.slice(10, 21).map(show));
   });
+
+  it('a callback may decode other chunks, and a damaged chunk passes on its samples before the damage', () => {
+    const outer = counterSeries(300, 5);
+    const inner = counterSeries(700, 6);
+    const outerBytes = encode(outer.ts, outer.vs, options).bytes();
+    const innerBytes = encode(inner.ts, inner.vs, options).bytes();
+    const seen: number[] = [];
+    let nested: number[] = [];
+    decodeChunk(outerBytes, (_, v) => {
+      seen.push(v);
+      if (seen.length === 2) {
+        nested = [];
+        decodeChunk(innerBytes, (__, w) => nested.push(w));
+      }
+    });
+    expect(seen).toEqual(outer.vs);
+    expect(nested).toEqual(inner.vs);
+    const passed: number[] = [];
+    expect(() => decodeChunk(innerBytes.subarray(0, innerBytes.length >> 1), (_, v) => passed.push(v))).toThrow(RangeError);
+    expect(passed.length).toBeGreaterThan(10);
+    expect(passed).toEqual(inner.vs.slice(0, passed.length));
+  });
 });
 
 describe('ChunkEncoder', () => {

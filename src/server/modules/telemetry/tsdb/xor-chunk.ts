@@ -662,6 +662,9 @@ export function chunkSampleCount(bytes: Uint8Array): number {
   return (bytes[1]! << 8) | bytes[2]!;
 }
 
+/** The buffers decodeChunk decodes into, reused from one call to the next. */
+let callbackBuffers: { t: Float64Array; v: Float64Array } | null = null;
+
 /**
  * Calls fn for each sample in order and returns how many times it did. `from`/`to` (inclusive, ms)
  * skip the samples outside a range: those before `from` are decoded but not passed on, and
@@ -676,25 +679,32 @@ export function decodeChunk(
   to = Infinity,
 ): number {
   const count = chunkSampleCount(bytes);
-  const t = new Float64Array(count);
-  const v = new Float64Array(count);
-  let n: number;
-  let error: unknown = null;
+  // the buffers are taken while fn runs: a callback that decodes a chunk itself gets its own
+  let buf = callbackBuffers;
+  callbackBuffers = null;
+  if (!buf || buf.t.length < count) buf = { t: new Float64Array(Math.max(count, 512)), v: new Float64Array(Math.max(count, 512)) };
+  const { t, v } = buf;
   try {
-    n = decodeSamples(bytes, t, v, 0, to);
-  } catch (err) {
-    error = err;
-    n = decodedBeforeDamage;
-  }
-  let calls = 0;
-  for (let i = 0; i < n && t[i]! <= to; i++) {
-    if (t[i]! >= from) {
-      fn(t[i]!, v[i]!);
-      calls++;
+    let n: number;
+    let error: unknown = null;
+    try {
+      n = decodeSamples(bytes, t, v, 0, to);
+    } catch (err) {
+      error = err;
+      n = decodedBeforeDamage;
     }
+    let calls = 0;
+    for (let i = 0; i < n && t[i]! <= to; i++) {
+      if (t[i]! >= from) {
+        fn(t[i]!, v[i]!);
+        calls++;
+      }
+    }
+    if (error) throw error;
+    return calls;
+  } finally {
+    callbackBuffers = buf;
   }
-  if (error) throw error;
-  return calls;
 }
 
 /**
