@@ -94,6 +94,25 @@ describe('the decoded-chunk cache', () => {
     expect(cache.bytes).toBe(160 * 8);
   });
 
+  it('grows its memory as chunks come, keeping them, up to the budget', () => {
+    // 2 MiB: the ring starts at 1 MiB and doubles once; 700 chunks of 480 samples need 2.6 MiB
+    const cache = new DecodedChunkCache(2 * 2 ** 20);
+    const ts = Array.from({ length: 480 }, (_, i) => T0 + i * 15_000);
+    for (let id = 1; id <= 700; id++) {
+      cache.add(id, T0, buffers(ts, ts.map((_, i) => id * 1000 + i)), 0, 480);
+      if (id === 300) {
+        // past the first 1 MiB: all still there, the first one too
+        expect(cache.size).toBe(300);
+        expect(readBack(cache, 1, T0).v.at(-1)).toBe(1479);
+        expect(readBack(cache, 300, T0).v[0]).toBe(300_000);
+      }
+    }
+    expect(cache.bytes).toBeLessThanOrEqual(2 * 2 ** 20);
+    expect(cache.size).toBe(Math.floor(2 ** 18 / 480));
+    expect(readBack(cache, 700 - cache.size, T0).n).toBe(-1);
+    for (const id of [701 - cache.size, 600, 700]) expect(readBack(cache, id, T0).v).toEqual(ts.map((_, i) => id * 1000 + i));
+  });
+
   it('forgets the chunks that end before a time (retention), and keeps the others', () => {
     const cache = new DecodedChunkCache(1 << 20);
     cache.add(1, T0, buffers([T0, T0 + 1000], [1, 2]), 0, 2);

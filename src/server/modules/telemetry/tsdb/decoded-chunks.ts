@@ -45,7 +45,7 @@ interface DecodedChunk {
 export class DecodedChunkCache {
   /** By series, then by start: number keys (a string key per lookup would cost more than the lookup). */
   private readonly bySeries = new Map<number, Map<number, DecodedChunk>>();
-  /** Values and times of the entries, allocated at the first one (the memory is taken as it is written). */
+  /** Values and times of the entries: 1 MiB at the first, doubled as needed up to the budget. */
   private ring: Float64Array | null = null;
   /** Where the next entry goes; entries lie in the order they came, from the oldest (wrapping around). */
   private head = 0;
@@ -103,8 +103,14 @@ export class DecodedChunkCache {
     if (size > capacity) return;
     const old = this.bySeries.get(seriesId)?.get(minT);
     if (old) this.remove(old);
-    const ring = (this.ring ??= new Float64Array(capacity));
-    if (this.head + size > capacity) {
+    let ring = (this.ring ??= new Float64Array(Math.min(capacity, 1 << 17)));
+    if (this.head + size > ring.length && ring.length < capacity) {
+      // (until the ring has its full size it has not wrapped around: every entry is before head)
+      ring = new Float64Array(Math.min(capacity, Math.max(2 * ring.length, this.head + size)));
+      ring.set(this.ring.subarray(0, this.head));
+      this.ring = ring;
+    }
+    if (this.head + size > ring.length) {
       // the rest of the ring holds the oldest entries (written on the lap before): they go, and writing starts again at 0
       while (this.oldest && this.oldest.pos >= this.head) this.remove(this.oldest);
       this.head = 0;
