@@ -59,6 +59,8 @@ export interface AppDeps {
   telemetryQuotas?: Partial<QuotaLimits>;
   /** How long telemetry is kept (defaults: raw 7 days, 1-minute rollups 35 days, 1-hour 400 days, exceptions 35 days). */
   telemetryRetention?: Partial<TelemetryRetention>;
+  /** Memory for decoded metric chunks that queries keep for the next ones, in bytes (default 64 MiB; 0: none). */
+  telemetryQueryCacheBytes?: number;
   /** Most alert rules a team may own (default 1,000). */
   alertRulesPerTeam?: number;
   /** Where notifications go (default: the durable outbox; tests may collect them). */
@@ -122,6 +124,7 @@ export async function buildApp(deps: AppDeps) {
     now: () => clock.now().getTime(),
     retentionMs: retention.rawMs,
     rollups: rollupLevels(retention),
+    decodedCacheBytes: deps.telemetryQueryCacheBytes,
   });
   const logStore = new LogStore({ dir: telemetryDir, now: () => clock.now().getTime(), retentionMs: retention.rawMs });
   const traceStore = new TraceStore({ dir: telemetryDir, now: () => clock.now().getTime(), retentionMs: retention.rawMs });

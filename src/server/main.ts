@@ -34,6 +34,7 @@ export async function startServer(settings: Settings = readSettings()) {
     telemetryDir: path.join(settings.dataDir, 'telemetry'),
     telemetryQuotas: settings.quotas,
     telemetryRetention: settings.retention,
+    telemetryQueryCacheBytes: settings.telemetryQueryCacheBytes,
     alertRulesPerTeam: settings.alertRulesPerTeam,
     mail: settings.smtpUrl ? smtpTransport(settings.smtpUrl, settings.smtpFrom) : undefined,
   });

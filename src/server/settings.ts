@@ -29,6 +29,8 @@ export interface Settings {
   retention: TelemetryRetention;
   /** Most alert rules one team may own. */
   alertRulesPerTeam: number;
+  /** Memory for decoded metric chunks that queries keep for the next ones, in bytes (0: none). */
+  telemetryQueryCacheBytes: number;
 }
 
 /** How long telemetry is kept, in milliseconds. */
@@ -106,5 +108,6 @@ export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       exceptionsMs: parseDuration(env.ETHOS_RETENTION_EXCEPTIONS, 35 * DAY, 'ETHOS_RETENTION_EXCEPTIONS'),
     },
     alertRulesPerTeam: int(env.ETHOS_QUOTA_ALERT_RULES, 1000, 'ETHOS_QUOTA_ALERT_RULES'),
+    telemetryQueryCacheBytes: int(env.ETHOS_TELEMETRY_QUERY_CACHE_MB, 64, 'ETHOS_TELEMETRY_QUERY_CACHE_MB') * 2 ** 20,
   };
 }
