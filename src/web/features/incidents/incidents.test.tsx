@@ -88,7 +88,8 @@ describe('incidents in the web UI', () => {
     await type('Resolution', 'rolled back to v41');
     await until(() => !(control('Save') as HTMLButtonElement).disabled, 'Save enabled');
     await click('Save');
-    await see('Saved');
+    // the notification of this save (an earlier test's "Saved" may still be in the notification store)
+    await see(`Incident #${incidentId} is resolved.`);
     const resolved = await incident();
     expect(resolved).toMatchObject({ status: 'resolved', resolution: 'rolled back to v41' });
     expect(resolved.resolvedAt).not.toBeNull();
