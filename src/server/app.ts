@@ -192,7 +192,7 @@ export async function buildApp(deps: AppDeps) {
     audit,
     inbox,
     membersOf: (team, ex) => catalog.membersOf(team, ex),
-    emailOf: async (user) => (await identity.emailsOf([user]))[0] ?? null,
+    emailsOf: (users) => identity.emailAddresses(users),
     mail: deps.mail,
     baseUrl: deps.baseUrl ?? '',
     secretKey: deps.secretKey,

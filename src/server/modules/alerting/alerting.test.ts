@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../test-support.ts';
-import type { GroupNotification, NotificationSink } from './index.ts';
-
-type Sent = { contactPoint: { owner: string; name: string }; idempotencyKey: string; notification: GroupNotification };
+import { recordingSink } from './alerting.test-support.ts';
 
 const doc = (kind: string, name: string, owner: string, spec: Record<string, unknown>) => ({ apiVersion: 'ethos/v1', kind, metadata: { name, owner }, spec });
 
@@ -11,13 +9,7 @@ describe.each(databases)('alerting on %s', (dbKind) => {
   let alice: string;
   let carol: string;
   let ingest: string;
-  const sent: Sent[] = [];
-  const sink: NotificationSink = {
-    async enqueue(items) {
-      sent.push(...items);
-      return items.length;
-    },
-  };
+  const { sent, sink } = recordingSink();
 
   /** A gauge sample for checkout, a second after the last. */
   async function gauge(metric: string, value: number, attrs: Record<string, string> = {}) {

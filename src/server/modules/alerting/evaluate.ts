@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { breaches } from '../../../shared/comparison.ts';
 import { durationMs, type AlertRuleSpec, type Condition } from '../../../shared/alerting.schema.ts';
 import type { QueryResult } from '../telemetry/tsdb/metric-query.ts';
 import { evaluateSlo, readIncrease, type SloCondition } from './slo.ts';
@@ -43,23 +44,6 @@ export type Outcome = { kind: 'samples'; samples: Sample[] } | { kind: 'nodata' 
 
 const SEVERITY_NUMBER: Record<string, number> = { trace: 1, debug: 5, info: 9, warn: 13, error: 17, fatal: 21 };
 
-export function compare(v: number, op: string, threshold: number): boolean {
-  switch (op) {
-    case '>':
-      return v > threshold;
-    case '>=':
-      return v >= threshold;
-    case '<':
-      return v < threshold;
-    case '<=':
-      return v <= threshold;
-    case '==':
-      return v === threshold;
-    default:
-      return v !== threshold;
-  }
-}
-
 /** Evaluates a rule's condition at `now`. Never throws: a failure is an `error` outcome. */
 export function evaluateCondition(source: EvalSource, service: string, c: Condition | SloCondition, now: number): Outcome {
   try {
@@ -70,7 +54,7 @@ export function evaluateCondition(source: EvalSource, service: string, c: Condit
         for (const s of result.series) {
           const v = s.values.at(-1) ?? null;
           if (v === null) continue;
-          samples.push({ labels: s.labels, value: v, breach: compare(v, c.op, c.threshold) });
+          samples.push({ labels: s.labels, value: v, breach: breaches(v, c.op, c.threshold) });
         }
         return samples.length ? { kind: 'samples', samples } : { kind: 'nodata' };
       }
@@ -82,14 +66,14 @@ export function evaluateCondition(source: EvalSource, service: string, c: Condit
       }
       case 'logs': {
         const n = source.countLogs({ service, from: now - durationMs(c.window), to: now, text: c.query, minSeverity: c.severity ? SEVERITY_NUMBER[c.severity] : undefined, where: c.where });
-        return { kind: 'samples', samples: [{ labels: {}, value: n, breach: compare(n, c.op, c.threshold) }] };
+        return { kind: 'samples', samples: [{ labels: {}, value: n, breach: breaches(n, c.op, c.threshold) }] };
       }
       case 'exceptions': {
         const from = now - durationMs(c.window);
         const groups = source.exceptionGroups({ service, from, to: now });
         if (c.event === 'rate') {
           const n = groups.reduce((a, g) => a + g.count(from, now), 0);
-          return { kind: 'samples', samples: [{ labels: {}, value: n, breach: compare(n, c.op, c.threshold) }] };
+          return { kind: 'samples', samples: [{ labels: {}, value: n, breach: breaches(n, c.op, c.threshold) }] };
         }
         // one alert per group that is new (first seen in the window) or regressed (and seen in it)
         const hits = groups.filter((g) => (c.event === 'new' ? g.firstSeen > from : g.regressed && g.lastSeen > from) && g.status !== 'ignored');
@@ -174,7 +158,7 @@ export function previewCondition(source: EvalSource, service: string, c: Extract
     let fired: number | null = null;
     row.values.forEach((v, i) => {
       const t = times[i]!;
-      if (v !== null && compare(v, c.op, c.threshold)) {
+      if (v !== null && breaches(v, c.op, c.threshold)) {
         since ??= t;
         if (fired === null && t - since >= forMs) fired = t;
       } else {

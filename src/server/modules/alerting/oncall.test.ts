@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../test-support.ts';
 import { KindRegistry } from '../resources/kinds.ts';
-import type { GroupNotification, NotificationSink } from './index.ts';
+import { recordingSink } from './alerting.test-support.ts';
 import { createOnCall } from './oncall.ts';
-
-type Sent = { contactPoint: { owner: string; name: string }; idempotencyKey: string; notification: GroupNotification };
 
 const doc = (kind: string, name: string, owner: string, spec: Record<string, unknown>) => ({ apiVersion: 'ethos/v1', kind, metadata: { name, owner }, spec });
 
@@ -12,13 +10,7 @@ describe.each(databases)('on-call schedules on %s', (dbKind) => {
   let t: TestContext & { admin: string };
   const tokens: Record<string, string> = {};
   let ingest: string;
-  const sent: Sent[] = [];
-  const sink: NotificationSink = {
-    async enqueue(items) {
-      sent.push(...items);
-      return items.length;
-    },
-  };
+  const { sent, sink } = recordingSink();
   const escalated = () => sent.filter((s) => s.idempotencyKey.startsWith('oncall:'));
   const inbox = async (user: string) => (await t.req('GET', '/api/v1/inbox', { as: tokens[user] })).body.items.filter((n: { type: string }) => n.type === 'oncall.page') as { summary: string }[];
   const escalate = () => t.app.services.oncall.escalate();

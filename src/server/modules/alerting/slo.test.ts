@@ -2,10 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RED_DURATION_BOUNDS } from '../../../shared/alerting.schema.ts';
 import { createTestContext, databases, serviceDoc, teamDoc, type TestContext } from '../../test-support.ts';
 import { RED_BUCKETS } from '../telemetry/traces/red.ts';
-import type { GroupNotification, NotificationSink } from './index.ts';
+import { recordingSink } from './alerting.test-support.ts';
 import { redExporter } from './slo.test-support.ts';
 
-type Sent = { contactPoint: { owner: string; name: string }; notification: GroupNotification };
 type AlertRow = { rule: string; state: string; severity: string; value: number; labels: Record<string, string> };
 
 const doc = (kind: string, name: string, owner: string, spec: Record<string, unknown>) => ({ apiVersion: 'ethos/v1', kind, metadata: { name, owner }, spec });
@@ -22,13 +21,7 @@ describe.each(databases)('SLOs on %s', (dbKind) => {
   let alice: string;
   let carol: string;
   let ingest: string;
-  const sent: Sent[] = [];
-  const sink: NotificationSink = {
-    async enqueue(items) {
-      sent.push(...items);
-      return items.length;
-    },
-  };
+  const { sent, sink } = recordingSink();
   /** Exports a service's RED counters now, after `requests` more requests of which `errors` failed. */
   let serve: ReturnType<typeof redExporter>;
 

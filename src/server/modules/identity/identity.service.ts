@@ -277,6 +277,13 @@ export function createIdentityService(deps: {
       return rows.flatMap((r) => (r.display_name ? [r.name, r.display_name] : [r.name]));
     },
 
+    /** Each user's email address (users without one, or disabled, are left out), in one query. */
+    async emailAddresses(userKeys: string[]): Promise<Map<string, string>> {
+      if (!userKeys.length) return new Map();
+      const rows = await db.selectFrom('users').select(['name_key', 'email']).where('name_key', 'in', userKeys).where('disabled', '=', 0).execute();
+      return new Map(rows.filter((r) => !!r.email).map((r) => [r.name_key, r.email!]));
+    },
+
     /** Email addresses of users, for notifications. */
     async emailsOf(userKeys: string[], ex: Kysely<Database> = db): Promise<string[]> {
       if (!userKeys.length) return [];

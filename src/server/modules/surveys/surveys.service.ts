@@ -50,8 +50,8 @@ export interface SurveyDeps {
   inbox: InboxService;
   /** Members (user keys) of a team. */
   membersOf(teamKey: string, ex: Executor): Promise<{ user_key: string }[]>;
-  /** A user's email address, if they have one. */
-  emailOf(userKey: string): Promise<string | null>;
+  /** Users' email addresses (those without one are left out). */
+  emailsOf(userKeys: string[]): Promise<Map<string, string>>;
   /** Sends invitation emails when ETHOS_SMTP_URL is set. */
   mail?: MailTransport;
   baseUrl: string;
@@ -166,8 +166,9 @@ export function createSurveys(deps: SurveyDeps) {
       summary: `${reminder ? 'Reminder: you' : 'You'} are invited to answer "${title}" (anonymous) by ${r.closes_at.slice(0, 10)}: see Surveys`,
     });
     if (!deps.mail) return;
+    const emails = await deps.emailsOf([...new Set(invitations.map((i) => i.user_key))]);
     for (const inv of invitations) {
-      const to = await deps.emailOf(inv.user_key);
+      const to = emails.get(inv.user_key);
       if (!to) continue;
       const link = `${deps.baseUrl}/surveys/respond#code=${codeOf(inv.id)}`;
       const text = [
@@ -414,8 +415,11 @@ export function createSurveys(deps: SurveyDeps) {
         .limit(200)
         .execute();
       const out: InvitationView[] = [];
+      // one survey has many rounds: each is loaded once
+      const surveys = new Map<string, Awaited<ReturnType<typeof deps.resources.loadStored>>>();
       for (const x of rows) {
-        const stored = await deps.resources.loadStored(db, SURVEY_KIND, x.survey_key);
+        if (!surveys.has(x.survey_key)) surveys.set(x.survey_key, await deps.resources.loadStored(db, SURVEY_KIND, x.survey_key));
+        const stored = surveys.get(x.survey_key);
         if (!stored || stored.deleted) continue;
         const roundStatus = statusOf({ opens_at: x.opens_at, closes_at: x.closes_at, closed_early: x.closed_early } as RoundRow);
         const status: InvitationView['status'] = x.answered ? 'answered' : roundStatus === 'open' ? 'pending' : roundStatus === 'scheduled' ? 'scheduled' : 'missed';

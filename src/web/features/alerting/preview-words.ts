@@ -1,4 +1,5 @@
 import type { PreviewResult } from '../../../shared/alerting.schema.ts';
+import { breaches } from '../../../shared/comparison.ts';
 
 /** The ranges the rule preview offers, with how its summary says them. */
 export const PREVIEW_RANGES = [
@@ -25,24 +26,6 @@ export function durationWords(ms: number): string {
   const mins = minutes % 60;
   if (days) return [plural(days, 'day'), hours ? plural(hours, 'hour') : ''].filter(Boolean).join(' ');
   return [hours ? plural(hours, 'hour') : '', mins ? plural(mins, 'minute') : ''].filter(Boolean).join(' ');
-}
-
-/** Whether a value breaches the threshold (as the server's evaluator compares). */
-export function breaches(v: number, op: PreviewResult['op'], threshold: number): boolean {
-  switch (op) {
-    case '>':
-      return v > threshold;
-    case '>=':
-      return v >= threshold;
-    case '<':
-      return v < threshold;
-    case '<=':
-      return v <= threshold;
-    case '==':
-      return v === threshold;
-    case '!=':
-      return v !== threshold;
-  }
 }
 
 /** Whether a group still breaches at the preview's last step, so its last firing interval goes on. */
